@@ -1,0 +1,17 @@
+// The [system] suite: needs root and device-mapper. Refuses to run (exit 77) elsewhere rather than
+// pretend: scripts/test starts it inside the real-kernel harness when the host lacks dm.
+#define CATCH_CONFIG_RUNNER
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+
+#include "system/fixtures.hpp"
+
+int main(int argc, char* argv[]) {
+    if (const char* why = lvmkit::test::system_suite_unavailable()) {
+        std::fprintf(stderr, "lvmkit-system-tests: cannot run here: %s\n", why);
+        return 77;
+    }
+    return Catch::Session().run(argc, argv);
+}
