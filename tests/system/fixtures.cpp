@@ -27,7 +27,9 @@ std::string temp_dir() {
 }
 
 // Retries: another process may grab the free loop device between GET_FREE and SET_FD.
-std::string attach_loop(int backing_fd) {
+// Returns the device with *loop_fd left open: with LO_FLAGS_AUTOCLEAR the kernel detaches the
+// loop device at its last close, so closing here would free it again at once.
+std::string attach_loop(int backing_fd, int* loop_fd_out) {
     const int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
     if (control < 0)
         fail("open /dev/loop-control");
@@ -39,13 +41,18 @@ std::string attach_loop(int backing_fd) {
         const int loop_fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
         if (loop_fd < 0)
             continue;
-        // No LO_FLAGS_AUTOCLEAR: it would detach the device as soon as we close it here.
         const bool attached = ::ioctl(loop_fd, LOOP_SET_FD, backing_fd) == 0;
-        ::close(loop_fd);
+        if (attached) {
+            loop_info64 info{};
+            info.lo_flags = LO_FLAGS_AUTOCLEAR;
+            ::ioctl(loop_fd, LOOP_SET_STATUS64, &info);
+        }
         if (attached) {
             ::close(control);
+            *loop_fd_out = loop_fd;
             return path;
         }
+        ::close(loop_fd);
     }
     ::close(control);
     fail("attach loop device");
@@ -75,7 +82,7 @@ LoopDevice::LoopDevice(std::uint64_t size_bytes, const std::string& name_hint) {
         fail("truncate " + file_);
     }
     try {
-        device_ = attach_loop(fd);
+        device_ = attach_loop(fd, &loop_fd_);
     } catch (...) {
         ::close(fd);
         ::unlink(file_.c_str());
@@ -85,11 +92,9 @@ LoopDevice::LoopDevice(std::uint64_t size_bytes, const std::string& name_hint) {
 }
 
 LoopDevice::~LoopDevice() {
-    const int fd = ::open(device_.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd >= 0) {
-        ::ioctl(fd, LOOP_CLR_FD, 0);
-        ::close(fd);
-    }
+    // If a dm device still holds it, CLR_FD fails and AUTOCLEAR detaches it at the last close.
+    ::ioctl(loop_fd_, LOOP_CLR_FD, 0);
+    ::close(loop_fd_);
     ::unlink(file_.c_str());
 }
 

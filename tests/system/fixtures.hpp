@@ -25,6 +25,7 @@ class LoopDevice {
   private:
     std::string file_;
     std::string device_;
+    int loop_fd_ = -1;  // held open for the device's lifetime (see attach_loop)
 };
 
 /// A directory under $TMPDIR removed (recursively) on destruction.
