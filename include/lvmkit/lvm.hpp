@@ -1,0 +1,266 @@
+/// @file lvm.hpp
+/// @brief Typed LVM operations and reports, run in-process through liblvm2cmd.
+///
+/// liblvm2cmd keeps global state and is not thread-safe: every call made through any
+/// lvm::Session, from any thread, is serialised on one process-wide handle. The handle is created
+/// on first use and released by lvm::release_session() or at process exit. What liblvm2cmd changes
+/// in the process (umask, locale, stdio streams, its log callback, libdevmapper's control fd) is
+/// restored or accounted for after every call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "lvmkit/names.hpp"
+#include "lvmkit/size.hpp"
+
+namespace lvmkit::lvm {
+
+/// An absolute path to an existing block device, checked when built.
+class DevicePath {
+  public:
+    /// @throws Error(Errc::invalid_argument) for a relative or empty path, or one that is not a
+    ///         block device; Error(Errc::not_found) when nothing exists at @p path.
+    explicit DevicePath(std::string_view path);
+
+    const std::string& str() const noexcept { return path_; }
+
+    friend bool operator==(const DevicePath& a, const DevicePath& b) { return a.path_ == b.path_; }
+
+  private:
+    std::string path_;
+};
+
+/// A metadata profile name (a file `<profile_dir>/<name>.profile`): LVM's name characters.
+class ProfileName {
+  public:
+    /// @throws Error(Errc::invalid_argument) naming the rule the text breaks.
+    explicit ProfileName(std::string_view text);
+    const std::string& str() const noexcept { return name_; }
+
+  private:
+    std::string name_;
+};
+
+/// One value of an lvm.conf setting.
+using ConfigValue = std::variant<bool, std::int64_t, std::string, std::vector<std::string>>;
+
+/// Settings passed to every command of a session as one `--config` text, built from typed values.
+class ConfigOverride {
+  public:
+    /// Sets `section/key` (lower case, digits and `_`) to @p value; a later set of the same key
+    /// replaces the earlier one. Strings may not contain quotes, backslashes or control characters.
+    /// @throws Error(Errc::invalid_argument)
+    ConfigOverride& set(std::string_view key, ConfigValue value);
+
+    const std::vector<std::pair<std::string, ConfigValue>>& entries() const noexcept {
+        return entries_;
+    }
+
+  private:
+    std::vector<std::pair<std::string, ConfigValue>> entries_;
+};
+
+/// How a session runs commands.
+struct SessionOptions {
+    /// When not empty, LVM scans only these devices (a `devices/filter` accepting exactly them),
+    /// so the cost does not grow with the number of block devices on the host.
+    std::vector<DevicePath> scan_only;
+    /// `activation/monitoring`: whether activation registers LVs with dmeventd.
+    std::optional<bool> monitoring;
+    /// Further settings (e.g. `global/use_lvmetad`); applied after the ones above.
+    ConfigOverride extra;
+};
+
+// ---- reports ------------------------------------------------------------------------------------
+
+/// One physical volume (`pvs`).
+struct PvReport {
+    std::string name;  ///< device path
+    std::string vg;    ///< empty for an orphan PV
+    Bytes size;
+    Bytes free;
+    std::string uuid;
+};
+
+/// One volume group (`vgs`).
+struct VgReport {
+    std::string name;
+    std::string uuid;
+    Bytes size;
+    Bytes free;
+    Bytes extent_size;
+    std::uint64_t extent_count = 0;
+    std::uint64_t free_extents = 0;
+    std::uint64_t pv_count = 0;
+    std::uint64_t lv_count = 0;
+    std::string attributes;  ///< `vg_attr`, e.g. `wz--n-`
+};
+
+/// The volume type, first character of `lv_attr`.
+enum class LvType { plain, thin_pool, thin_volume, thin_pool_data, pool_metadata, other };
+
+/// `lv_attr` decoded.
+struct LvAttributes {
+    std::string raw;  ///< the 10 characters as LVM prints them
+    LvType type = LvType::other;
+    bool active = false;  ///< state `a`
+    bool open = false;    ///< device open `o`
+};
+
+/// One logical volume (`lvs -a`). Hidden sub-LVs are listed without LVM's brackets.
+struct LvReport {
+    std::string name;
+    std::string vg;
+    std::string full_name;  ///< `vg/lv`
+    std::string uuid;
+    LvAttributes attributes;
+    bool active = false;
+    bool hidden = false;  ///< a sub-LV LVM manages itself (`[thinpool_tdata]`)
+    Bytes size;
+    std::string segment_type;  ///< `linear`, `thin-pool`, `thin`, ...
+    std::string pool;          ///< the pool of a thin volume
+    std::string data_lv;       ///< the data sub-LV of a pool
+    std::string metadata_lv;   ///< the metadata sub-LV of a pool
+    std::optional<double> data_percent;
+    std::optional<double> metadata_percent;
+    Bytes chunk_size;             ///< 0 when not a pool
+    std::optional<bool> zeroing;  ///< thin pools: zeroing of new blocks
+    std::string discards;         ///< `passdown`, `nopassdown`, `ignore` or empty
+    std::string profile;          ///< attached metadata profile or empty
+    std::string seg_monitor;      ///< `monitored`, `not monitored`, ... or empty
+    bool monitored = false;       ///< seg_monitor is `monitored`
+    std::optional<std::uint64_t> transaction_id;
+};
+
+// ---- operation options --------------------------------------------------------------------------
+
+/// `pvcreate` options.
+struct PvCreateOptions {
+    std::optional<Bytes> data_alignment;      ///< `--dataalignment`
+    std::optional<Bytes> metadata_size;       ///< `--metadatasize`
+    std::optional<unsigned> metadata_copies;  ///< `--pvmetadatacopies` (0, 1 or 2)
+};
+
+/// Thin pool discards handling (`--discards`).
+enum class Discards { ignore, nopassdown, passdown };
+
+/// Options shared by the two ways to make a thin pool.
+struct ThinPoolOptions {
+    std::optional<Bytes> chunk_size;     ///< `-c`: 64 KiB .. 1 GiB, a multiple of 64 KiB
+    std::optional<bool> zeroing;         ///< `--zero`
+    std::optional<Discards> discards;    ///< `--discards`
+    std::optional<ProfileName> profile;  ///< `--metadataprofile`
+};
+
+/// `lvcreate` of a linear LV.
+struct LinearLvOptions {
+    /// `--wipesignatures y|n`; y also answers LVM's wipe prompt (an explicit choice here).
+    std::optional<bool> wipe_signatures;
+};
+
+/// Whether remove_vg may take logical volumes with it.
+enum class VgRemoveMode { only_if_empty, with_lvs };
+
+/// Validates a thin pool chunk size against lvm2/dm-thin's limits (DM_THIN_MIN_DATA_BLOCK_SIZE
+/// 128 sectors = 64 KiB, DM_THIN_MAX_DATA_BLOCK_SIZE 2097152 sectors = 1 GiB, a multiple of 64
+/// KiB).
+/// @throws Error(Errc::invalid_argument) naming the limit broken.
+void check_chunk_size(Bytes chunk);
+
+/// Validates a thin pool metadata size against lvm2's limits (DM_THIN_MIN_METADATA_SIZE 2 MiB,
+/// DM_THIN_MAX_METADATA_SIZE 33161216 sectors = 15.81 GiB).
+/// @throws Error(Errc::invalid_argument) naming the limit broken.
+void check_metadata_size(Bytes size);
+
+/// A view on the process-wide liblvm2cmd session with its own configuration override.
+/// Cheap to build; any number may exist; their calls are serialised.
+/// Every operation that fails throws Error with the error-level messages LVM logged as details,
+/// mapped to an Errc when the meaning is clear (already_exists, not_found, insufficient_space,
+/// device_in_use, invalid_argument, permission_denied), else Errc::lvm_failed; the message names
+/// the lvm2_run return code.
+class Session {
+  public:
+    explicit Session(SessionOptions options = {});
+
+    // PVs
+    /// `pvcreate`. @throws Error
+    void create_pv(const DevicePath& device, const PvCreateOptions& options = {});
+    /// `pvremove` (refused by LVM while the PV is in a VG). @throws Error
+    void remove_pv(const DevicePath& device);
+    /// `pvresize`, to the device size or to @p size. @throws Error
+    void resize_pv(const DevicePath& device, std::optional<Bytes> size = std::nullopt);
+
+    // VGs
+    /// `vgcreate [-s extent_size] vg devices...`. @throws Error
+    void create_vg(const VgName& vg, const std::vector<DevicePath>& devices,
+                   std::optional<Bytes> extent_size = std::nullopt);
+    /// `vgextend`. @throws Error
+    void extend_vg(const VgName& vg, const std::vector<DevicePath>& devices);
+    /// `vgreduce`. @throws Error
+    void reduce_vg(const VgName& vg, const std::vector<DevicePath>& devices);
+    /// `vgremove`; only_if_empty refuses (Errc::busy) when the VG still has LVs.
+    /// @throws Error
+    void remove_vg(const VgName& vg, VgRemoveMode mode = VgRemoveMode::only_if_empty);
+    /// `vgchange -a y|n`. @throws Error
+    void activate_vg(const VgName& vg, bool active);
+
+    // LVs
+    /// `lvcreate -n lv -L|-l size vg`. @throws Error
+    void create_linear_lv(const VgName& vg, const LvName& lv, const SizeSpec& size,
+                          const LinearLvOptions& options = {});
+    /// `lvcreate --type thin-pool` in one step. @throws Error
+    void create_thin_pool(const VgName& vg, const LvName& pool, const SizeSpec& data_size,
+                          std::optional<Bytes> metadata_size, const ThinPoolOptions& options = {});
+    /// `lvconvert -y --thinpool vg/data --poolmetadata vg/metadata` (the seed's path).
+    /// @throws Error
+    void convert_to_thin_pool(const VgName& vg, const LvName& data, const LvName& metadata,
+                              const ThinPoolOptions& options = {});
+    /// `lvcreate -n lv -V size --thinpool vg/pool`. @throws Error
+    void create_thin_volume(const VgName& vg, const LvName& pool, const LvName& lv,
+                            Bytes virtual_size);
+    /// `lvextend -L +size` / `-l +N%...`. @throws Error
+    void extend_lv(const VgName& vg, const LvName& lv, const SizeSpec& grow_by);
+    /// `lvextend --use-policies` (the profile's autoextend settings). @throws Error
+    void extend_lv_by_policy(const VgName& vg, const LvName& lv);
+    /// `lvremove -y vg/lv`. @throws Error
+    void remove_lv(const VgName& vg, const LvName& lv);
+    /// `lvrename vg from to`. @throws Error
+    void rename_lv(const VgName& vg, const LvName& from, const LvName& to);
+    /// `lvchange --metadataprofile p` or, with no profile, `--detachprofile`. @throws Error
+    void set_metadata_profile(const VgName& vg, const LvName& lv,
+                              const std::optional<ProfileName>& profile);
+    /// `lvchange --monitor y|n`. @throws Error
+    void set_monitoring(const VgName& vg, const LvName& lv, bool monitored);
+
+    // Reports (fields always named explicitly; sizes in bytes)
+    /// `pvs`, restricted to @p devices when given. @throws Error
+    std::vector<PvReport> pvs(const std::vector<DevicePath>& devices = {});
+    /// `vgs`, restricted to @p vg when given. @throws Error
+    std::vector<VgReport> vgs(const std::optional<VgName>& vg = std::nullopt);
+    /// `lvs -a`, restricted to @p vg when given. @throws Error
+    std::vector<LvReport> lvs(const std::optional<VgName>& vg = std::nullopt);
+
+    /// LVM's metadata profile directory as LVM resolves it (`config/profile_dir`, honouring
+    /// LVM_SYSTEM_DIR and this session's override). @throws Error
+    std::string profile_dir();
+
+  private:
+    SessionOptions options_;
+};
+
+/// Releases the process-wide liblvm2cmd handle (lvm2_exit) and libdevmapper's control fd; the next
+/// call creates a new one. Safe to call at any time and more than once.
+void release_session() noexcept;
+
+/// Whether the process-wide handle currently exists.
+bool session_active() noexcept;
+
+const char* to_string(Discards discards) noexcept;
+
+}  // namespace lvmkit::lvm
