@@ -1,6 +1,7 @@
 // Typed LVM operations: each builds its command line from validated values only, runs it on the
 // shared liblvm2cmd handle and turns a failure into a specific Error.
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -115,6 +116,14 @@ void add_thin_pool_options(CommandLine& line, const ThinPoolOptions& options) {
         line.add("--discards", to_string(*options.discards));
     if (options.profile)
         line.add("--metadataprofile", options.profile->str());
+}
+
+bool same_device(const std::string& a, const std::string& b) {
+    struct stat sa {
+    }, sb{};
+    if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0)
+        return a == b;
+    return sa.st_rdev == sb.st_rdev;
 }
 
 std::string report_text(const RunResult& result) {
@@ -308,10 +317,18 @@ CommandLine report_command(const SessionOptions& options, const char* command, c
 }  // namespace
 
 std::vector<PvReport> Session::pvs(const std::vector<DevicePath>& devices) {
+    // Devices are matched here, not named to pvs: a device that is not a PV is no error.
     CommandLine line = report_command(options_, "pvs", internal::kPvFields);
-    for (const auto& device : devices)
-        line.add(device.str());
-    return internal::parse_pvs(report_text(run_checked(line, "report PVs", device_list(devices))));
+    auto all =
+        internal::parse_pvs(report_text(run_checked(line, "report PVs", device_list(devices))));
+    if (devices.empty())
+        return all;
+    std::vector<PvReport> wanted;
+    for (auto& pv : all)
+        for (const auto& device : devices)
+            if (same_device(pv.name, device.str()))
+                wanted.push_back(pv);
+    return wanted;
 }
 
 std::vector<VgReport> Session::vgs(const std::optional<VgName>& vg) {

@@ -117,7 +117,7 @@ void* create_handle() {
     g_fds_before_init = open_fds();
     void* handle = nullptr;
     // Off the main thread, create_toolcontext() leaves stdin/stdout and their buffering alone.
-    std::thread init([&handle] { handle = lvm2_init_threaded(); });
+    std::thread init([&handle] { handle = lvm2_init(); });
     init.join();
     if (handle == nullptr)
         throw Error(Errc::lvm_failed, "initialise liblvm2cmd", "",
@@ -176,6 +176,11 @@ RunResult run_lvm(const std::string& command_line) {
         throw;
     }
     g_current = nullptr;
+    if (result.return_code != kLvmSucceeded) {
+        // lvm2 2.03.16 keeps a failed command's --config string in the handle's config cascade
+        // ("config cascade already contains a string config" on the next run): start afresh.
+        release_handle(false);
+    }
     return result;
 }
 
