@@ -1,0 +1,32 @@
+# Shared by scripts/test and scripts/demo: paths, build, and how to reach a real kernel.
+# shellcheck shell=bash
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${LVMKIT_BUILD_DIR:-$root/build}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Configures (once) and builds lvmkit with tests, examples and benchmarks.
+build_lvmkit() {
+    if [[ ! -f $build_dir/build.ninja ]]; then
+        cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -Wno-dev >/dev/null
+    fi
+    cmake --build "$build_dir" -j "$jobs"
+}
+
+# True when this host can run device-mapper tests itself (root, dm present or loadable).
+host_has_device_mapper() {
+    [[ $(id -u) -eq 0 ]] || return 1
+    [[ -e /dev/mapper/control ]] && return 0
+    modprobe dm-thin-pool >/dev/null 2>&1 && [[ -e /dev/mapper/control ]]
+}
+
+# Runs a command as root with device-mapper: directly where the host has it, else inside the
+# project's QEMU guest (tests/vm/run), which boots the installed Debian kernel.
+with_real_kernel() {
+    if [[ ${LVMKIT_FORCE_VM:-0} != 1 ]] && host_has_device_mapper; then
+        "$@"
+    else
+        "$root/tests/vm/run" --timeout "${LVMKIT_VM_TIMEOUT:-3000}" "$@"
+    fi
+}
