@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "lvmkit/config_edit.hpp"
 #include "lvmkit/names.hpp"
 
 namespace lvmkit {
@@ -111,19 +112,6 @@ void validate_docker_dm_option(std::string_view name, std::string_view value);
 /// The `storage-opts` entries, in order: thinpooldev, deferred removal, deferred deletion (when
 /// decided), extras.
 std::vector<std::string> storage_opts(const DockerDevicemapperConfig& config);
-
-/// What to do when daemon.json already chooses another storage driver or pool.
-enum class OnConflict {
-    refuse,   ///< throw Error(Errc::conflict)
-    replace,  ///< take over: set devicemapper and our pool, drop other drivers' storage-opts
-};
-
-/// The result of a merge: the new text, whether it differs, and a line per change for the plan.
-struct ConfigEdit {
-    std::string text;
-    bool changed = false;
-    std::vector<std::string> notes;
-};
 
 /// Merges @p config into daemon.json text (std::nullopt: the file does not exist).
 ///

@@ -1,0 +1,207 @@
+#include "lvmkit/containerd_config.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "lvmkit/error.hpp"
+
+using lvmkit::Bytes;
+using lvmkit::ContainerdDevmapperConfig;
+using lvmkit::Errc;
+using lvmkit::Error;
+using lvmkit::LvName;
+using lvmkit::OnConflict;
+using lvmkit::VgName;
+
+namespace {
+
+auto has_code_and_text(Errc code, std::string text) {
+    return Catch::Predicate<Error>(
+        [code, text](const Error& e) {
+            return e.errc() == code && std::string(e.what()).find(text) != std::string::npos;
+        },
+        "Error " + std::string(lvmkit::to_string(code)) + " containing '" + text + "'");
+}
+
+ContainerdDevmapperConfig pool_config() {
+    return lvmkit::containerd_devmapper_config(VgName("containerd"), LvName("thin-pool"),
+                                               Bytes::GiB(10));
+}
+
+const std::string kSection = R"([plugins."io.containerd.snapshotter.v1.devmapper"]
+  pool_name = "containerd-thin--pool"
+  root_path = "/var/lib/containerd/devmapper"
+  base_image_size = "10GiB"
+)";
+
+const std::string kUserConfig = R"(# containerd config, edited by hand
+version = 2
+root = "/var/lib/containerd"
+
+[grpc]
+  address = "/run/containerd/containerd.sock"  # the socket
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "devmapper"
+)";
+
+}  // namespace
+
+TEST_CASE("containerd devmapper section renders with containerd's size text",
+          "[config][containerd]") {
+    auto config = pool_config();
+    CHECK(lvmkit::render_containerd_devmapper(config) == kSection);
+    config.async_remove = true;
+    config.discard_blocks = false;
+    config.fs_type = "xfs";
+    CHECK(lvmkit::render_containerd_devmapper(config) ==
+          kSection + "  async_remove = true\n  discard_blocks = false\n  fs_type = \"xfs\"\n");
+
+    CHECK(lvmkit::containerd_size(Bytes::GiB(10)) == "10GiB");
+    CHECK(lvmkit::containerd_size(Bytes::MiB(512)) == "512MiB");
+    CHECK(lvmkit::containerd_size(Bytes::MiB(1536)) == "1536MiB");
+    CHECK(lvmkit::containerd_size(Bytes::TiB(2)) == "2TiB");
+    CHECK(lvmkit::containerd_size(Bytes(1000)) == "1000");
+    CHECK(lvmkit::containerd_size(Bytes(1536)) == "1536");
+}
+
+TEST_CASE("containerd devmapper settings are validated", "[config][containerd]") {
+    auto config = pool_config();
+    config.root_path = "var/lib/x";
+    CHECK_THROWS_MATCHES(lvmkit::render_containerd_devmapper(config), Error,
+                         has_code_and_text(Errc::invalid_argument, "not an absolute path"));
+    config = pool_config();
+    config.root_path = "/var/lib/x\ny";
+    CHECK_THROWS_MATCHES(lvmkit::validate(config), Error,
+                         has_code_and_text(Errc::invalid_argument, "control character"));
+    config = pool_config();
+    config.base_image_size = Bytes(0);
+    CHECK_THROWS_MATCHES(lvmkit::validate(config), Error,
+                         has_code_and_text(Errc::invalid_argument, "base_image_size"));
+    config = pool_config();
+    config.fs_type = "btrfs";
+    CHECK_THROWS_MATCHES(lvmkit::validate(config), Error,
+                         has_code_and_text(Errc::invalid_argument, "not ext4 or xfs"));
+    config = pool_config();
+    config.pool_name = "a\"b";
+    CHECK_THROWS_MATCHES(lvmkit::validate(config), Error,
+                         has_code_and_text(Errc::invalid_argument, "not a device-mapper name"));
+}
+
+TEST_CASE("containerd config.toml merge appends and keeps everything else as it is",
+          "[config][containerd]") {
+    const auto config = pool_config();
+    SECTION("no file") {
+        const auto edit = lvmkit::merge_containerd_config(std::nullopt, config);
+        CHECK(edit.text == kSection);
+        CHECK(edit.changed);
+    }
+    SECTION("a hand-edited file keeps its comments and layout") {
+        const auto edit = lvmkit::merge_containerd_config(kUserConfig, config);
+        CHECK(edit.text == kUserConfig + "\n" + kSection);
+        CHECK(edit.changed);
+        REQUIRE(edit.notes.size() == 1);
+        CHECK_THAT(edit.notes[0],
+                   Catch::Contains("add [plugins.\"io.containerd.snapshotter.v1.devmapper\"]"));
+        const auto again = lvmkit::merge_containerd_config(edit.text, config);
+        CHECK_FALSE(again.changed);
+        CHECK(again.text == edit.text);
+        SECTION("and the inverse gives the file back byte for byte") {
+            const auto removed = lvmkit::remove_from_containerd_config(edit.text, config);
+            CHECK(removed.changed);
+            CHECK(removed.text == kUserConfig);
+        }
+    }
+    SECTION("a file without a final newline") {
+        const auto edit = lvmkit::merge_containerd_config("version = 2", config);
+        CHECK(edit.text == "version = 2\n\n" + kSection);
+    }
+}
+
+TEST_CASE("containerd config.toml merge: an existing section", "[config][containerd]") {
+    const auto config = pool_config();
+    SECTION("the same values written differently change nothing") {
+        const std::string same =
+            "[plugins]\n[plugins.\"io.containerd.snapshotter.v1.devmapper\"]\n"
+            "base_image_size='10GiB'\npool_name = \"containerd-thin--pool\"\n"
+            "root_path = \"/var/lib/containerd/devmapper\" # here\n";
+        const auto edit = lvmkit::merge_containerd_config(same, config);
+        CHECK_FALSE(edit.changed);
+        CHECK(edit.text == same);
+    }
+    const std::string other_pool =
+        "# top\n[plugins.\"io.containerd.snapshotter.v1.devmapper\"]\n"
+        "  pool_name = \"other-pool\"\n"
+        "  root_path = \"/var/lib/containerd/devmapper\"\n"
+        "  base_image_size = \"8GB\"\n  discard_blocks = true\n"
+        "\n# the grpc socket\n[grpc]\n  address = \"/run/x.sock\"\n";
+    SECTION("another pool is a conflict") {
+        CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config(other_pool, config), Error,
+                             has_code_and_text(Errc::conflict,
+                                               "pool_name = \"other-pool\", not "
+                                               "\"containerd-thin--pool\""));
+    }
+    SECTION("replace rewrites the section in place, keeps its other keys and the rest") {
+        const auto edit = lvmkit::merge_containerd_config(other_pool, config, OnConflict::replace);
+        CHECK(edit.text == "# top\n" + kSection +
+                               "  discard_blocks = true\n"
+                               "\n# the grpc socket\n[grpc]\n  address = \"/run/x.sock\"\n");
+        CHECK_FALSE(lvmkit::merge_containerd_config(edit.text, config).changed);
+    }
+    SECTION("base_image_size alone is updated without a conflict") {
+        auto bigger = config;
+        bigger.base_image_size = Bytes::GiB(20);
+        const auto edit = lvmkit::merge_containerd_config(kSection, bigger);
+        CHECK(edit.changed);
+        CHECK(edit.text.find("base_image_size = \"20GiB\"") != std::string::npos);
+    }
+}
+
+TEST_CASE("containerd config.toml merge falls back to toml++ when text editing can not work",
+          "[config][containerd]") {
+    const auto config = pool_config();
+    const std::string inline_plugins =
+        "version = 2\nplugins = { \"io.containerd.grpc.v1.cri\" = { sandbox_image = \"p\" } }\n";
+    const auto edit = lvmkit::merge_containerd_config(inline_plugins, config);
+    CHECK(edit.changed);
+    CHECK_THAT(edit.notes.back(), Catch::Contains("re-serialized"));
+    // What toml++ wrote holds both the user's plugin and ours.
+    const auto again = lvmkit::merge_containerd_config(edit.text, config);
+    CHECK_FALSE(again.changed);
+    CHECK(edit.text.find("sandbox_image = 'p'") != std::string::npos);
+    CHECK(edit.text.find("pool_name = 'containerd-thin--pool'") != std::string::npos);
+}
+
+TEST_CASE("containerd config.toml: invalid TOML and odd shapes are refused",
+          "[config][containerd]") {
+    const auto config = pool_config();
+    CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config("version = 2\n[grpc\n", config), Error,
+                         has_code_and_text(Errc::parse_error, "line 2, column"));
+    CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config("a = 1\na = 2\n", config), Error,
+                         has_code_and_text(Errc::parse_error, "line 2"));
+    CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config("plugins = 5\n", config), Error,
+                         has_code_and_text(Errc::conflict, "\"plugins\" is not a table"));
+    CHECK_THROWS_MATCHES(
+        lvmkit::merge_containerd_config(
+            "[plugins]\n\"io.containerd.snapshotter.v1.devmapper\" = \"x\"\n", config),
+        Error, has_code_and_text(Errc::conflict, "is not a table"));
+    CHECK_THROWS_AS(lvmkit::remove_from_containerd_config("[x", config), Error);
+}
+
+TEST_CASE("containerd config.toml inverse leaves other pools alone", "[config][containerd]") {
+    auto other = pool_config();
+    other.pool_name = "other-pool";
+    const std::string text = lvmkit::render_containerd_devmapper(other);
+    const auto edit = lvmkit::remove_from_containerd_config(text, pool_config());
+    CHECK_FALSE(edit.changed);
+    CHECK(edit.text == text);
+    const auto nothing = lvmkit::remove_from_containerd_config("version = 2\n", pool_config());
+    CHECK_FALSE(nothing.changed);
+    SECTION("our section in the middle of the file") {
+        const std::string middle = "version = 2\n" + kSection + "\n[grpc]\n  address = \"a\"\n";
+        const auto removed = lvmkit::remove_from_containerd_config(middle, pool_config());
+        CHECK(removed.text == "version = 2\n\n[grpc]\n  address = \"a\"\n");
+    }
+}
