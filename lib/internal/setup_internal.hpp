@@ -1,0 +1,107 @@
+// Shared by the setup facade's sources: the system state setup reads, size arithmetic, and the
+// context one run works in.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lvmkit/blockdev.hpp"
+#include "lvmkit/files.hpp"
+#include "lvmkit/lvm.hpp"
+#include "lvmkit/profile.hpp"
+#include "lvmkit/setup.hpp"
+
+namespace lvmkit::setup::internal {
+
+// LVM's defaults for a new VG: 4 MiB extents, data starting 1 MiB into each PV.
+inline constexpr Bytes kDefaultExtentSize = Bytes::MiB(4);
+inline constexpr Bytes kDefaultPeStart = Bytes::MiB(1);
+// Below this a pool is no use to a container runtime.
+inline constexpr Bytes kMinimumPoolData = Bytes::MiB(64);
+// dm-thin needs at least this much metadata per mapped data block (btree leaf entry + overhead).
+inline constexpr std::uint64_t kMetadataBytesPerChunk = 64;
+
+/// What one device holds, as preflight judged it.
+struct DeviceState {
+    std::string path;
+    Bytes size;
+    bool is_pv = false;                   // an LVM label is on it
+    std::string vg;                       // its VG when known
+    bool needs_wipe = false;              // signatures other than our own PV label
+    std::vector<std::string> signatures;  // described, for the plan
+};
+
+/// Everything setup reads from the system before deciding.
+struct SystemState {
+    std::vector<DeviceState> devices;
+    std::optional<lvm::VgReport> vg;
+    std::vector<lvm::LvReport> lvs;  // of the VG
+    std::string profile_dir;         // where LVM reads profiles (host)
+    std::string pool_name;
+
+    const lvm::LvReport* find_lv(const std::string& name) const;
+    const lvm::LvReport* pool() const;
+    bool pool_is_thin_pool() const;
+};
+
+/// The metadata LV's name before conversion: `<pool>meta`, as in the seed.
+LvName metadata_lv_name(const ThinPoolSpec& spec);
+
+/// The profile setup writes.
+LvmProfile profile_of(const ThinPoolSpec& spec);
+
+/// Validates the values of a spec alone (names, sizes, percents, paths).
+/// @throws Error(Errc::invalid_argument)
+void validate_spec(const ThinPoolSpec& spec);
+
+/// Extents of a spec'd size against a VG of @p vg_extents (@p free_extents free).
+std::uint64_t extents_of(const SizeSpec& size, Bytes extent_size, std::uint64_t vg_extents,
+                         std::uint64_t free_extents);
+
+/// Resolves the pool's sizes against the VG as it is or will be.
+ResolvedSizes resolve_sizes(const ThinPoolSpec& spec, const SystemState& state);
+
+/// Autoextend headroom for resolved sizes.
+Headroom compute_headroom(const ResolvedSizes& sizes, unsigned threshold, unsigned percent);
+
+/// The LVM session for a spec: scans only the spec's devices when it names any.
+lvm::Session session_for(const ThinPoolSpec& spec);
+
+/// The VG's report, or nothing when it does not exist (LVM's own `vgs NAME` fails then).
+std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg);
+
+/// Reads devices, VG, LVs and the profile directory.
+SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec);
+
+/// Checks root, device-mapper, the thin-pool target, thin_check and dmeventd.
+void check_environment(const ThinPoolSpec& spec);
+
+/// The pool's dm device that carries the thin-pool target (`vg-pool` or `vg-pool-tpool`).
+std::string pool_dm_device(const ThinPoolSpec& spec);
+
+/// The configuration file setup writes for the consumer, and its new content (nullopt: none).
+struct ConsumerConfig {
+    std::string path;
+    std::string content;
+    bool changed = false;
+    std::vector<std::string> notes;
+};
+std::optional<ConsumerConfig> consumer_config(const ThinPoolSpec& spec, const FileWriter& writer);
+
+/// Plan building, given the state (runs the device and size checks).
+Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer);
+
+/// A host-wide exclusive lock (flock on /run/lock/lvmkit.lock) held for a scope.
+class SetupLock {
+  public:
+    explicit SetupLock(const char* operation);
+    ~SetupLock();
+    SetupLock(const SetupLock&) = delete;
+    SetupLock& operator=(const SetupLock&) = delete;
+
+  private:
+    int fd_ = -1;
+};
+
+}  // namespace lvmkit::setup::internal

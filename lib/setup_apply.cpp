@@ -1,0 +1,477 @@
+// apply(): runs the plan's remaining steps, verifies the result, and undoes this run's work when
+// anything fails. verify(): reads everything back and lists differences from the spec.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "internal/setup_internal.hpp"
+#include "lvmkit/dm.hpp"
+#include "lvmkit/error.hpp"
+#include "lvmkit/log.hpp"
+
+namespace lvmkit::setup {
+namespace internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kLockDir = "/run/lock";
+constexpr const char* kLockFile = "/run/lock/lvmkit.lock";
+constexpr auto kLockWait = std::chrono::seconds(60);
+
+std::chrono::milliseconds since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+void note(const std::string& message) {
+    log(LogCategory::setup, LogLevel::info, message);
+}
+
+// Undo actions tolerate objects that are already gone (a later undo may have taken them along).
+template <typename Action>
+void ignoring_not_found(Action&& action) {
+    try {
+        action();
+    } catch (const Error& e) {
+        if (e.errc() != Errc::not_found)
+            throw;
+    }
+}
+
+bool dockerd_running() {
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr)
+        return false;
+    bool found = false;
+    while (const dirent* entry = ::readdir(proc)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        std::ifstream comm(std::string("/proc/") + entry->d_name + "/comm");
+        std::string name;
+        if (std::getline(comm, name) && name == "dockerd")
+            found = true;
+    }
+    ::closedir(proc);
+    return found;
+}
+
+std::vector<std::string> directory_entries(const std::string& dir) {
+    std::vector<std::string> names;
+    DIR* handle = ::opendir(dir.c_str());
+    if (handle == nullptr)
+        return names;
+    while (const dirent* entry = ::readdir(handle)) {
+        const std::string name = entry->d_name;
+        if (name != "." && name != "..")
+            names.push_back(name);
+    }
+    ::closedir(handle);
+    return names;
+}
+
+struct Undo {
+    std::string what;
+    std::function<void()> action;
+};
+
+class Run {
+  public:
+    Run(const ThinPoolSpec& spec, const ApplyOptions& options)
+        : spec_(spec),
+          options_(options),
+          session_(session_for(spec)),
+          writer_(TargetRoot(spec.target_root)) {}
+
+    ApplyResult execute() {
+        const auto start = Clock::now();
+        state_ = read_state(session_, spec_);
+        ApplyResult result;
+        result.plan = build_plan(spec_, state_, writer_);
+        const auto& steps = result.plan.steps;
+        for (std::size_t i = 0; i < steps.size(); ++i)
+            result.steps.push_back(run_step(steps[i], i + 1, steps.size()));
+        if (!result.plan.nothing_to_do()) {
+            try {
+                check_result();
+            } catch (const Error& e) {
+                fail(e, "verification after the last step");
+            }
+        }
+        result.nothing_to_do = result.plan.nothing_to_do();
+        result.duration = since(start);
+        return result;
+    }
+
+    // Undoes this run's work in reverse order; throws the error the caller should see.
+    [[noreturn]] void fail(const Error& cause, const std::string& where) {
+        std::vector<std::string> left;
+        for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+            try {
+                note("rollback: " + it->what);
+                it->action();
+            } catch (const std::exception& e) {
+                left.push_back(it->what + " failed: " + e.what());
+            }
+        }
+        std::vector<std::string> details = cause.details();
+        details.insert(details.begin(), cause.what());
+        if (!left.empty()) {
+            details.insert(details.end(), left.begin(), left.end());
+            throw Error(Errc::rollback_incomplete, "apply", spec_.vg.str() + "/" + spec_.pool.str(),
+                        where +
+                            " failed and the rollback could not undo everything; what is "
+                            "left is listed below",
+                        details, cause.sys_errno());
+        }
+        throw Error(cause.errc(), "apply", spec_.vg.str() + "/" + spec_.pool.str(),
+                    where + " failed: " + cause.message() +
+                        "; everything this run created was "
+                        "removed again (" +
+                        std::to_string(undo_.size()) + " undo actions)",
+                    details, cause.sys_errno());
+    }
+
+  private:
+    StepOutcome run_step(const Step& step, std::size_t index, std::size_t total) {
+        StepOutcome outcome{step.kind, step.description, step.done, {}};
+        if (step.done) {
+            report(step, index, total, Progress::Phase::skipped, {});
+            return outcome;
+        }
+        const auto start = Clock::now();
+        report(step, index, total, Progress::Phase::started, {});
+        try {
+            if (options_.before_step)
+                options_.before_step(step.kind);
+            perform(step.kind);
+        } catch (const Error& e) {
+            fail_step(e, step, index, total, since(start));
+        } catch (const std::exception& e) {
+            fail_step(Error(Errc::io_error, to_string(step.kind), "", e.what()), step, index, total,
+                      since(start));
+        }
+        outcome.duration = since(start);
+        report(step, index, total, Progress::Phase::finished, outcome.duration);
+        return outcome;
+    }
+
+    [[noreturn]] void fail_step(const Error& cause, const Step& step, std::size_t index,
+                                std::size_t total, std::chrono::milliseconds elapsed) {
+        report(step, index, total, Progress::Phase::failed, elapsed);
+        report(step, index, total, Progress::Phase::rolling_back, {});
+        try {
+            fail(cause, fmt::format("step {} of {} ({})", index, total, to_string(step.kind)));
+        } catch (const Error& e) {
+            if (e.errc() != Errc::rollback_incomplete)
+                report(step, index, total, Progress::Phase::rolled_back, {});
+            throw;
+        }
+    }
+
+    void report(const Step& step, std::size_t index, std::size_t total, Progress::Phase phase,
+                std::chrono::milliseconds elapsed) const {
+        note(fmt::format("step {}/{} {} {}: {}", index, total, to_string(step.kind),
+                         to_string(phase), step.description));
+        if (!options_.on_progress)
+            return;
+        Progress progress;
+        progress.index = index;
+        progress.total = total;
+        progress.kind = step.kind;
+        progress.description = step.description;
+        progress.phase = phase;
+        progress.elapsed = elapsed;
+        options_.on_progress(progress);
+    }
+
+    void perform(StepKind kind) {
+        switch (kind) {
+            case StepKind::probe:
+                return;  // read_state() did it; nothing to write
+            case StepKind::wipe:
+                return wipe();
+            case StepKind::create_pv:
+                return create_pvs();
+            case StepKind::create_vg:
+                return create_vg();
+            case StepKind::create_data_lv:
+                return create_lv(spec_.pool, spec_.data_size);
+            case StepKind::create_metadata_lv:
+                return create_lv(metadata_lv_name(spec_), spec_.metadata_size);
+            case StepKind::convert_to_pool:
+                return convert();
+            case StepKind::write_profile:
+                return write_profile();
+            case StepKind::attach_profile:
+                return attach_profile();
+            case StepKind::enable_monitoring:
+                return enable_monitoring();
+            case StepKind::write_daemon_config:
+                return write_consumer_config();
+            case StepKind::backup_graph_dir:
+                return backup_graph_dir();
+        }
+    }
+
+    void wipe() {
+        // Erased signatures can not be put back: this is why wiping needs explicit permission.
+        for (const auto& device : state_.devices)
+            if (device.needs_wipe)
+                blockdev::wipe(device.path);
+    }
+
+    void create_pvs() {
+        for (const auto& device : state_.devices) {
+            if (device.is_pv)
+                continue;
+            const lvm::DevicePath path(device.path);
+            session_.create_pv(path);
+            undo_.push_back({"remove PV label from " + device.path, [this, path] {
+                                 ignoring_not_found([&] { session_.remove_pv(path); });
+                             }});
+        }
+    }
+
+    void create_vg() {
+        std::vector<lvm::DevicePath> missing;
+        for (const auto& device : state_.devices)
+            if (device.vg != spec_.vg.str())
+                missing.emplace_back(device.path);
+        if (!state_.vg) {
+            session_.create_vg(spec_.vg, missing);
+            undo_.push_back({"remove VG " + spec_.vg.str(), [this] {
+                                 ignoring_not_found([&] {
+                                     session_.remove_vg(spec_.vg, lvm::VgRemoveMode::with_lvs);
+                                 });
+                             }});
+            return;
+        }
+        session_.extend_vg(spec_.vg, missing);
+        undo_.push_back({"take the new PVs out of VG " + spec_.vg.str(),
+                         [this, missing] { session_.reduce_vg(spec_.vg, missing); }});
+    }
+
+    void create_lv(const LvName& lv, const SizeSpec& size) {
+        lvm::LinearLvOptions options;
+        options.wipe_signatures = true;
+        session_.create_linear_lv(spec_.vg, lv, size, options);
+        undo_.push_back({"remove LV " + spec_.vg.str() + "/" + lv.str(), [this, lv] {
+                             ignoring_not_found([&] { session_.remove_lv(spec_.vg, lv); });
+                         }});
+    }
+
+    void convert() {
+        lvm::ThinPoolOptions options;
+        options.chunk_size = spec_.chunk_size;
+        options.zeroing = spec_.zero;
+        if (spec_.discards)
+            options.discards = static_cast<lvm::Discards>(*spec_.discards);
+        session_.convert_to_thin_pool(spec_.vg, spec_.pool, metadata_lv_name(spec_), options);
+        // Removing the pool removes its data and metadata sub-LVs with it.
+        undo_.push_back({"remove thin pool " + spec_.vg.str() + "/" + spec_.pool.str(), [this] {
+                             ignoring_not_found([&] { session_.remove_lv(spec_.vg, spec_.pool); });
+                         }});
+    }
+
+    void write_profile() {
+        // LVM reads profiles from its own directory on this host, whatever the target root.
+        const FileWriter host_writer;
+        const auto path = profile_path(state_.profile_dir, spec_.profile_name);
+        const auto written = host_writer.write(path, render_profile(profile_of(spec_)));
+        undo_.push_back({"restore " + path, [written] { FileWriter().undo(written); }});
+    }
+
+    void attach_profile() {
+        session_.set_metadata_profile(spec_.vg, spec_.pool, lvm::ProfileName(spec_.profile_name));
+        undo_.push_back({"detach profile from " + spec_.pool.str(), [this] {
+                             ignoring_not_found([&] {
+                                 session_.set_metadata_profile(spec_.vg, spec_.pool, std::nullopt);
+                             });
+                         }});
+    }
+
+    void enable_monitoring() {
+        session_.set_monitoring(spec_.vg, spec_.pool, true);
+        undo_.push_back({"stop monitoring " + spec_.pool.str(), [this] {
+                             ignoring_not_found(
+                                 [&] { session_.set_monitoring(spec_.vg, spec_.pool, false); });
+                         }});
+    }
+
+    void write_consumer_config() {
+        const auto config = consumer_config(spec_, writer_);
+        if (!config || !config->changed)
+            return;
+        const auto written = writer_.write(config->path, config->content);
+        undo_.push_back({"restore " + config->path, [this, written] { writer_.undo(written); }});
+    }
+
+    void backup_graph_dir() {
+        if (dockerd_running())
+            throw Error(Errc::busy, "back up graph directory", spec_.graph_dir,
+                        "dockerd is running; stop Docker before moving its graph directory");
+        const std::string graph = writer_.root().resolve(spec_.graph_dir);
+        const std::string backup = graph + ".backup";
+        if (::mkdir(backup.c_str(), 0700) != 0 && errno != EEXIST)
+            throw Error(Errc::io_error, "back up graph directory", backup, "mkdir failed", {},
+                        errno);
+        for (const auto& name : directory_entries(graph)) {
+            const std::string from = graph + "/" + name;
+            const std::string to = backup + "/" + name;
+            if (::access(to.c_str(), F_OK) == 0)
+                throw Error(Errc::conflict, "back up graph directory", to,
+                            "the backup already has an entry of this name");
+            if (::rename(from.c_str(), to.c_str()) != 0)
+                throw Error(Errc::io_error, "back up graph directory", from, "rename failed", {},
+                            errno);
+            undo_.push_back({"move " + to + " back", [from, to] {
+                                 if (::rename(to.c_str(), from.c_str()) != 0)
+                                     throw Error(Errc::io_error, "restore graph directory", to,
+                                                 "rename failed", {}, errno);
+                             }});
+        }
+    }
+
+    void check_result() {
+        const auto differences = verify_with(session_, spec_, writer_);
+        if (!differences.empty())
+            throw Error(Errc::mismatch, "verify", spec_.vg.str() + "/" + spec_.pool.str(),
+                        "the result differs from the spec", differences);
+    }
+
+  public:
+    static std::vector<std::string> verify_with(lvm::Session& session, const ThinPoolSpec& spec,
+                                                const FileWriter& writer);
+
+  private:
+    const ThinPoolSpec& spec_;
+    const ApplyOptions& options_;
+    lvm::Session session_;
+    FileWriter writer_;
+    SystemState state_;
+    std::vector<Undo> undo_;
+};
+
+void verify_pool_lv(const ThinPoolSpec& spec, const lvm::LvReport& pool,
+                    std::vector<std::string>& out) {
+    if (pool.segment_type != "thin-pool") {
+        out.push_back("LV " + pool.full_name + " is " + pool.segment_type + ", not thin-pool");
+        return;
+    }
+    if (pool.chunk_size != spec.chunk_size)
+        out.push_back("chunk size " + format_human(pool.chunk_size) + ", want " +
+                      format_human(spec.chunk_size));
+    if (!pool.zeroing || *pool.zeroing != spec.zero)
+        out.push_back(std::string("zeroing is not ") + (spec.zero ? "on" : "off"));
+    if (spec.discards && pool.discards != to_string(static_cast<lvm::Discards>(*spec.discards)))
+        out.push_back("discards " + pool.discards);
+    if (pool.profile != spec.profile_name)
+        out.push_back("profile '" + pool.profile + "', want '" + spec.profile_name + "'");
+    if (spec.monitor && !pool.monitored)
+        out.push_back("not monitored by dmeventd (seg_monitor '" + pool.seg_monitor + "')");
+    if (!pool.active)
+        out.push_back("the pool is not active");
+}
+
+void verify_dm_table(const ThinPoolSpec& spec, std::vector<std::string>& out) {
+    const std::string device = pool_dm_device(spec);
+    const dm::Table table = dm::table(device);
+    if (table.size() != 1 || !std::holds_alternative<dm::ThinPoolTarget>(table.front().target)) {
+        out.push_back("dm device " + device + " has no thin-pool table");
+        return;
+    }
+    const auto& target = std::get<dm::ThinPoolTarget>(table.front().target);
+    if (target.data_block_size.bytes() != spec.chunk_size)
+        out.push_back("dm table block size " + format_human(target.data_block_size.bytes()));
+    if (target.features.skip_block_zeroing == spec.zero)
+        out.push_back("dm table zeroing does not match the spec");
+}
+
+void verify_profile(const ThinPoolSpec& spec, const std::string& profile_dir,
+                    std::vector<std::string>& out) {
+    const std::string path = profile_path(profile_dir, spec.profile_name);
+    const auto text = FileWriter().read(path);
+    if (!text) {
+        out.push_back("profile file " + path + " is missing");
+        return;
+    }
+    const LvmProfile found = parse_profile(spec.profile_name, *text);
+    const LvmProfile want = profile_of(spec);
+    if (found.autoextend_threshold != want.autoextend_threshold ||
+        found.autoextend_percent != want.autoextend_percent)
+        out.push_back("profile " + path + " says " + describe(found));
+}
+
+std::vector<std::string> Run::verify_with(lvm::Session& session, const ThinPoolSpec& spec,
+                                          const FileWriter& writer) {
+    std::vector<std::string> out;
+    const auto lvs = session.lvs(spec.vg);
+    const lvm::LvReport* pool = nullptr;
+    for (const auto& lv : lvs)
+        if (lv.name == spec.pool.str())
+            pool = &lv;
+    if (pool == nullptr)
+        return {"LV " + spec.vg.str() + "/" + spec.pool.str() + " is missing"};
+    verify_pool_lv(spec, *pool, out);
+    if (pool->segment_type == "thin-pool" && pool->active)
+        verify_dm_table(spec, out);
+    verify_profile(spec, session.profile_dir(), out);
+    if (const auto config = consumer_config(spec, writer); config && config->changed)
+        out.push_back(config->path + " does not carry the pool's settings");
+    return out;
+}
+
+}  // namespace
+
+SetupLock::SetupLock(const char* operation) {
+    ::mkdir(kLockDir, 0755);  // absent on minimal systems; EEXIST is the normal case
+    fd_ = ::open(kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0)
+        throw Error(Errc::io_error, operation, kLockFile, "can not open the lock file", {}, errno);
+    const auto deadline = Clock::now() + kLockWait;
+    bool announced = false;
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK || Clock::now() >= deadline) {
+            const int error = errno;
+            ::close(fd_);
+            throw Error(Errc::busy, operation, kLockFile,
+                        "another lvmkit setup or teardown holds the lock", {}, error);
+        }
+        if (!announced)
+            note(std::string(operation) + ": waiting for another lvmkit run");
+        announced = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+SetupLock::~SetupLock() {
+    if (fd_ >= 0)
+        ::close(fd_);  // closing releases the flock
+}
+
+}  // namespace internal
+
+ApplyResult apply(const ThinPoolSpec& spec, const ApplyOptions& options) {
+    internal::validate_spec(spec);
+    internal::check_environment(spec);
+    const internal::SetupLock lock("apply");
+    internal::Run run(spec, options);
+    return run.execute();
+}
+
+std::vector<std::string> verify(const ThinPoolSpec& spec) {
+    auto session = internal::session_for(spec);
+    const FileWriter writer{TargetRoot(spec.target_root)};
+    return internal::Run::verify_with(session, spec, writer);
+}
+
+}  // namespace lvmkit::setup

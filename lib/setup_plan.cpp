@@ -1,0 +1,488 @@
+// Reading the system and deciding: environment checks, device judgement, the plan and its
+// text/JSON forms. Writes nothing.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "internal/setup_internal.hpp"
+#include "lvmkit/containerd_config.hpp"
+#include "lvmkit/dm.hpp"
+#include "lvmkit/docker_config.hpp"
+#include "lvmkit/error.hpp"
+#include "lvmkit/log.hpp"
+
+namespace lvmkit::setup {
+namespace internal {
+namespace {
+
+constexpr const char* kPreflight = "preflight";
+
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
+bool executable(const std::string& path) {
+    return ::access(path.c_str(), X_OK) == 0;
+}
+
+bool file_mentions(const std::string& path, const std::string& needle) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.find(needle) != std::string::npos)
+            return true;
+    return false;
+}
+
+// The kernel loads dm-thin-pool on the first thin-pool table; it is enough that it can.
+bool thin_pool_target_available() {
+    if (exists("/sys/module/dm_thin_pool"))
+        return true;
+    utsname uts{};
+    if (::uname(&uts) != 0)
+        return false;
+    const std::string dir = std::string("/lib/modules/") + uts.release;
+    return file_mentions(dir + "/modules.dep", "dm-thin-pool.ko") ||
+           file_mentions(dir + "/modules.builtin", "dm-thin-pool.ko");
+}
+
+bool any_executable(std::initializer_list<const char*> paths) {
+    for (const char* path : paths)
+        if (executable(path))
+            return true;
+    return false;
+}
+
+[[noreturn]] void refuse_device(Errc code, const std::string& device, const std::string& why,
+                                std::vector<std::string> details = {}) {
+    throw Error(code, kPreflight, device, why, std::move(details));
+}
+
+bool is_lvm_label(const blockdev::Signature& signature) {
+    return signature.type == "LVM2_member";
+}
+
+// What LVM itself says about the devices' PVs (authoritative for VG membership).
+std::vector<lvm::PvReport> pvs_of(lvm::Session& session, const std::vector<std::string>& devices) {
+    std::vector<lvm::DevicePath> paths;
+    for (const auto& device : devices)
+        paths.emplace_back(device);
+    return session.pvs(paths);
+}
+
+DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
+                         const std::vector<lvm::PvReport>& pvs) {
+    const blockdev::Verdict verdict = blockdev::assess(path);
+    if (verdict.kind == blockdev::Verdict::Kind::unknown)
+        refuse_device(Errc::blkid_failed, path,
+                      "the device's contents could not be read, so lvmkit will not touch it",
+                      verdict.reasons);
+    DeviceState state;
+    state.path = path;
+    state.size = verdict.device ? verdict.device->size : Bytes();
+    const std::string resolved = verdict.device ? verdict.device->resolved_path : path;
+    for (const auto& pv : pvs) {
+        if (pv.name == path || pv.name == resolved) {
+            state.is_pv = true;
+            state.vg = pv.vg;
+        }
+    }
+    if (state.is_pv && !state.vg.empty() && state.vg != spec.vg.str())
+        refuse_device(Errc::device_in_use, path,
+                      "the device is a PV of volume group '" + state.vg + "', not of '" +
+                          spec.vg.str() + "'");
+    // Our own PV is held by our own LVs once the pool is active: that is not "in use".
+    const bool ours = state.is_pv && state.vg == spec.vg.str();
+    if (verdict.kind == blockdev::Verdict::Kind::in_use && !ours)
+        refuse_device(Errc::device_in_use, path, "the device is in use", verdict.reasons);
+    for (const auto& signature : verdict.signatures) {
+        if (is_lvm_label(signature) && state.is_pv)
+            continue;
+        state.signatures.push_back(signature.describe());
+    }
+    if (verdict.device && !verdict.device->kernel_partitions.empty() && !ours)
+        state.signatures.push_back("the kernel has partitions on it");
+    state.needs_wipe = !state.signatures.empty();
+    if (state.needs_wipe && !spec.wipe_signatures)
+        refuse_device(Errc::has_signatures, path,
+                      "the device holds data signatures; lvmkit erases them only when allowed "
+                      "(wipe_signatures / --wipe-signatures)",
+                      state.signatures);
+    return state;
+}
+
+void check_vg_ownership(const ThinPoolSpec& spec, const SystemState& state) {
+    if (!state.vg || spec.use_existing_vg)
+        return;
+    const bool any_device_in_vg =
+        std::any_of(state.devices.begin(), state.devices.end(),
+                    [&](const DeviceState& d) { return d.vg == spec.vg.str(); });
+    if (!any_device_in_vg)
+        throw Error(Errc::already_exists, kPreflight, "VG " + spec.vg.str(),
+                    "the volume group exists on other devices; to take space from it, ask for "
+                    "the existing VG (use_existing_vg / --existing-vg)");
+}
+
+void check_existing_pool(const ThinPoolSpec& spec, const SystemState& state) {
+    const auto* pool = state.pool();
+    if (pool == nullptr)
+        return;
+    const std::string name = spec.vg.str() + "/" + spec.pool.str();
+    std::vector<std::string> differences;
+    if (pool->segment_type == "thin-pool") {
+        if (pool->chunk_size != spec.chunk_size)
+            differences.push_back("chunk size is " + format_human(pool->chunk_size) +
+                                  ", the spec wants " + format_human(spec.chunk_size));
+        if (pool->zeroing && *pool->zeroing != spec.zero)
+            differences.push_back(std::string("zeroing is ") + (*pool->zeroing ? "on" : "off") +
+                                  ", the spec wants " + (spec.zero ? "on" : "off"));
+        if (!pool->profile.empty() && pool->profile != spec.profile_name)
+            differences.push_back("profile is '" + pool->profile + "', the spec wants '" +
+                                  spec.profile_name + "'");
+    } else if (pool->segment_type != "linear") {
+        differences.push_back("it is a " + pool->segment_type + " LV, not a thin pool");
+    }
+    if (!differences.empty())
+        throw Error(Errc::mismatch, kPreflight, name,
+                    "an existing LV differs from the spec; lvmkit does not change it", differences);
+}
+
+void check_sizes(const ThinPoolSpec& spec, const ResolvedSizes& sizes) {
+    const std::string pool = spec.vg.str() + "/" + spec.pool.str();
+    const Bytes extent = sizes.extent_size;
+    const Bytes data(sizes.data_extents * extent.count());
+    const Bytes metadata(sizes.metadata_extents * extent.count());
+    if (sizes.metadata_extents == 0)
+        throw Error(Errc::insufficient_space, kPreflight, pool,
+                    "metadata " + to_string(spec.metadata_size) + " of " +
+                        std::to_string(sizes.vg_extents) +
+                        " extents rounds down to 0 extents; use a larger device or an explicit "
+                        "metadata size");
+    if (data < kMinimumPoolData)
+        throw Error(Errc::insufficient_space, kPreflight, pool,
+                    "the pool's data would be " + format_human(data) +
+                        ", below the useful "
+                        "minimum of " +
+                        format_human(kMinimumPoolData));
+    const std::uint64_t chunks = data.count() / spec.chunk_size.count();
+    const Bytes needed(std::max<std::uint64_t>(chunks * kMetadataBytesPerChunk, 2u << 20));
+    if (metadata < needed)
+        throw Error(Errc::insufficient_space, kPreflight, pool,
+                    "metadata of " + format_human(metadata) + " is too small for " +
+                        std::to_string(chunks) + " chunks of " + format_human(spec.chunk_size) +
+                        " (needs at least " + format_human(needed) + ")");
+    lvm::check_metadata_size(metadata);
+    const std::uint64_t needed_extents =
+        sizes.data_extents + sizes.metadata_extents + sizes.spare_extents;
+    if (needed_extents - sizes.spare_extents > sizes.vg_extents)
+        throw Error(Errc::insufficient_space, kPreflight, pool,
+                    fmt::format("data and metadata need {} extents, the VG has {}",
+                                needed_extents - sizes.spare_extents, sizes.vg_extents));
+}
+
+std::string headroom_warning(const ThinPoolSpec& spec, const ResolvedSizes& sizes,
+                             const Headroom& headroom) {
+    const std::uint64_t extent = sizes.extent_size.count();
+    return fmt::format(
+        "autoextend can not grow the pool's data: after setup the VG keeps {} free ({} extents, "
+        "counting the {} metadata spare), one data step of {}% needs {} ({} extents); add a PV "
+        "of at least {} to the VG for one step",
+        format_human(Bytes(sizes.free_extents_after * extent)), sizes.free_extents_after,
+        format_human(Bytes(sizes.spare_extents * extent)), spec.autoextend_percent,
+        format_human(Bytes(headroom.data_step_extents * extent)), headroom.data_step_extents,
+        format_human(Bytes((headroom.data_step_extents - sizes.free_extents_after) * extent)));
+}
+
+DeferredDeletion to_config(DeferredDeletionChoice choice) {
+    switch (choice) {
+        case DeferredDeletionChoice::enable:
+            return DeferredDeletion::enable;
+        case DeferredDeletionChoice::disable:
+            return DeferredDeletion::disable;
+        case DeferredDeletionChoice::automatic:
+            break;
+    }
+    return DeferredDeletion::automatic;
+}
+
+KernelDecision kernel_decision(const ThinPoolSpec& spec) {
+    return decide_deferred_deletion(running_kernel_release(), to_config(spec.deferred_deletion));
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty())
+            out += separator;
+        out += item;
+    }
+    return out;
+}
+
+std::string devices_text(const ThinPoolSpec& spec) {
+    return spec.devices.empty() ? "the VG's free space" : join(spec.devices, ", ");
+}
+
+}  // namespace
+
+void check_environment(const ThinPoolSpec& spec) {
+    if (::geteuid() != 0)
+        throw Error(Errc::permission_denied, kPreflight, "", "setting up a thin pool needs root");
+    if (!exists("/dev/mapper/control"))
+        throw Error(Errc::unsupported, kPreflight, "/dev/mapper/control",
+                    "device-mapper is not available (load it with: modprobe dm_mod)");
+    if (!thin_pool_target_available())
+        throw Error(Errc::unsupported, kPreflight, "dm-thin-pool",
+                    "the kernel has no thin-pool target (module dm-thin-pool)");
+    if (!any_executable({"/usr/sbin/thin_check", "/sbin/thin_check"}))
+        throw Error(Errc::unsupported, kPreflight, "thin_check",
+                    "thin_check is missing and LVM can not activate thin pools without it "
+                    "(Debian: thin-provisioning-tools, RHEL: device-mapper-persistent-data)");
+    if (spec.monitor && !any_executable({"/sbin/dmeventd", "/usr/sbin/dmeventd"}))
+        throw Error(Errc::unsupported, kPreflight, "dmeventd",
+                    "dmeventd is missing, so the pool could not be monitored or autoextended "
+                    "(Debian: dmeventd, RHEL: device-mapper-event; or turn monitoring off)");
+}
+
+std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg) {
+    for (auto& report : session.vgs())
+        if (report.name == vg.str()) return std::move(report);
+    return std::nullopt;
+}
+
+lvm::Session session_for(const ThinPoolSpec& spec) {
+    lvm::SessionOptions options;
+    for (const auto& device : spec.devices)
+        options.scan_only.emplace_back(device);
+    options.monitoring = spec.monitor;
+    return lvm::Session(std::move(options));
+}
+
+SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
+    SystemState state;
+    state.pool_name = spec.pool.str();
+    for (const auto& device : spec.devices)
+        (void)blockdev::assess(device);  // distinct errors first
+    const auto pvs =
+        spec.devices.empty() ? std::vector<lvm::PvReport>{} : pvs_of(session, spec.devices);
+    for (const auto& device : spec.devices)
+        state.devices.push_back(judge_device(spec, device, pvs));
+    const auto vgs = session.vgs();
+    for (const auto& vg : vgs)
+        if (vg.name == spec.vg.str())
+            state.vg = vg;
+    if (spec.use_existing_vg && !state.vg)
+        throw Error(Errc::not_found, kPreflight, "VG " + spec.vg.str(),
+                    "the volume group to take space from does not exist");
+    if (state.vg)
+        state.lvs = session.lvs(spec.vg);
+    state.profile_dir = session.profile_dir();
+    return state;
+}
+
+std::string pool_dm_device(const ThinPoolSpec& spec) {
+    const std::string name = dm_name(spec.vg, spec.pool);
+    const dm::Table table = dm::table(name);
+    if (!table.empty() && std::holds_alternative<dm::ThinPoolTarget>(table.front().target))
+        return name;
+    return name + "-tpool";  // LVM's layered name once thin volumes use the pool
+}
+
+std::optional<ConsumerConfig> consumer_config(const ThinPoolSpec& spec, const FileWriter& writer) {
+    const OnConflict on_conflict =
+        spec.replace_conflicting_config ? OnConflict::replace : OnConflict::refuse;
+    ConsumerConfig out;
+    ConfigEdit edit;
+    if (spec.consumer == Consumer::docker) {
+        out.path = spec.daemon_json;
+        const auto existing = writer.read(out.path);
+        const auto config = docker_devicemapper_config(spec.vg, spec.pool, kernel_decision(spec));
+        edit =
+            merge_daemon_json(existing ? std::optional<std::string_view>(*existing) : std::nullopt,
+                              config, on_conflict);
+    } else if (spec.consumer == Consumer::containerd) {
+        out.path = spec.containerd_config;
+        const auto existing = writer.read(out.path);
+        edit = merge_containerd_config(
+            existing ? std::optional<std::string_view>(*existing) : std::nullopt,
+            containerd_devmapper_config(spec.vg, spec.pool), on_conflict);
+    } else {
+        return std::nullopt;
+    }
+    out.content = std::move(edit.text);
+    out.changed = edit.changed;
+    out.notes = std::move(edit.notes);
+    return out;
+}
+
+Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer) {
+    check_vg_ownership(spec, state);
+    check_existing_pool(spec, state);
+    Plan plan;
+    plan.sizes = resolve_sizes(spec, state);
+    if (!state.pool_is_thin_pool())
+        check_sizes(spec, plan.sizes);
+    plan.headroom =
+        compute_headroom(plan.sizes, spec.autoextend_threshold, spec.autoextend_percent);
+
+    const std::string vg = spec.vg.str();
+    const std::string pool = vg + "/" + spec.pool.str();
+    const std::string meta = metadata_lv_name(spec).str();
+    const Bytes extent = plan.sizes.extent_size;
+    auto size_text = [&](std::uint64_t extents) {
+        return format_human(Bytes(extents * extent.count()));
+    };
+    const auto* pool_lv = state.pool();
+    const bool is_pool = state.pool_is_thin_pool();
+    auto add = [&](StepKind kind, std::string text, bool done) {
+        plan.steps.push_back(Step{kind, std::move(text), done});
+    };
+
+    add(StepKind::probe, "Check " + devices_text(spec) + ": no data to lose, not in use", false);
+    std::vector<std::string> to_wipe, to_label, to_add;
+    for (const auto& d : state.devices) {
+        if (d.needs_wipe)
+            to_wipe.push_back(d.path + " (" + join(d.signatures, "; ") + ")");
+        if (!d.is_pv)
+            to_label.push_back(d.path);
+        if (d.vg != vg)
+            to_add.push_back(d.path);
+    }
+    if (!to_wipe.empty())
+        add(StepKind::wipe, "Erase signatures on " + join(to_wipe, ", "), false);
+    add(StepKind::create_pv,
+        "Create PV label on " + (to_label.empty() ? devices_text(spec) : join(to_label, ", ")),
+        to_label.empty());
+    add(StepKind::create_vg,
+        state.vg ? "Add " + join(to_add, ", ") + " to VG " + vg
+                 : "Create VG " + vg + " on " + devices_text(spec) + " (" +
+                       std::to_string(plan.sizes.vg_extents) + " extents of " +
+                       format_human(extent) + ")",
+        state.vg.has_value() && to_add.empty());
+    add(StepKind::create_data_lv,
+        "Create data LV " + pool + " of " + to_string(spec.data_size) + " (" +
+            size_text(plan.sizes.data_extents) + ") with signatures wiped",
+        pool_lv != nullptr);
+    add(StepKind::create_metadata_lv,
+        "Create metadata LV " + vg + "/" + meta + " of " + to_string(spec.metadata_size) + " (" +
+            size_text(plan.sizes.metadata_extents) + ") with signatures wiped",
+        is_pool || state.find_lv(meta) != nullptr);
+    add(StepKind::convert_to_pool,
+        "Convert " + pool + " into a thin pool with metadata " + meta + ", chunk " +
+            format_human(spec.chunk_size) + ", zeroing " + (spec.zero ? "on" : "off") +
+            " (LVM adds a metadata spare of " + size_text(plan.sizes.metadata_extents) + ")",
+        is_pool);
+
+    const LvmProfile profile = profile_of(spec);
+    const std::string profile_file = profile_path(state.profile_dir, spec.profile_name);
+    const FileWriter host_writer;
+    const auto existing_profile = host_writer.read(profile_file);
+    add(StepKind::write_profile, "Write " + profile_file + ": " + describe(profile),
+        existing_profile && *existing_profile == render_profile(profile));
+    add(StepKind::attach_profile, "Attach profile " + spec.profile_name + " to " + pool,
+        pool_lv != nullptr && pool_lv->profile == spec.profile_name);
+    if (spec.monitor)
+        add(StepKind::enable_monitoring,
+            "Monitor " + pool + " with dmeventd (autoextend acts only on monitored pools)",
+            is_pool && pool_lv->monitored);
+
+    if (const auto config = consumer_config(spec, writer)) {
+        const std::string what =
+            spec.consumer == Consumer::docker
+                ? "storage-driver devicemapper, dm.thinpooldev=" + dm_path(spec.vg, spec.pool)
+                : "devmapper snapshotter on pool " + dm_name(spec.vg, spec.pool);
+        const std::string root = writer.root().path() == "/" ? "" : writer.root().path();
+        add(StepKind::write_daemon_config, "Write " + root + config->path + ": " + what,
+            !config->changed);
+        for (const auto& note : config->notes)
+            plan.decisions.push_back(note);
+    }
+    if (spec.backup_graph_dir)
+        add(StepKind::backup_graph_dir,
+            "Move the contents of " + spec.graph_dir + " to " + spec.graph_dir + ".backup", false);
+
+    if (spec.consumer == Consumer::docker) {
+        plan.decisions.push_back(kernel_decision(spec).reason);
+        const auto advice = check_docker_version(
+            spec.docker_version ? std::optional<std::string_view>(*spec.docker_version)
+                                : std::nullopt);
+        if (advice.support != DockerSupport::supported)
+            plan.warnings.push_back(advice.message);
+    }
+    if (!plan.headroom.autoextend_enabled) {
+        plan.decisions.push_back(describe(profile));
+    } else {
+        if (plan.headroom.data_steps_possible == 0)
+            plan.warnings.push_back(headroom_warning(spec, plan.sizes, plan.headroom));
+        if (!plan.headroom.metadata_step_possible)
+            plan.warnings.push_back("the VG keeps no room for one metadata autoextend step");
+    }
+    if (spec.strict && !plan.warnings.empty())
+        throw Error(Errc::insufficient_space, kPreflight, pool,
+                    "strict mode refuses a plan with warnings", plan.warnings);
+    return plan;
+}
+
+}  // namespace internal
+
+void preflight(const ThinPoolSpec& spec) {
+    (void)plan(spec);
+}
+
+Plan plan(const ThinPoolSpec& spec) {
+    internal::validate_spec(spec);
+    internal::check_environment(spec);
+    auto session = internal::session_for(spec);
+    const auto state = internal::read_state(session, spec);
+    const FileWriter writer{TargetRoot(spec.target_root)};
+    return internal::build_plan(spec, state, writer);
+}
+
+std::string Plan::to_text() const {
+    std::string out;
+    std::size_t index = 0;
+    for (const auto& step : steps) {
+        ++index;
+        out +=
+            fmt::format("{:>3}. [{}] {}\n", index, step.done ? "done" : " do ", step.description);
+    }
+    for (const auto& decision : decisions)
+        out += "  note: " + decision + "\n";
+    for (const auto& warning : warnings)
+        out += "  WARNING: " + warning + "\n";
+    if (nothing_to_do())
+        out += "  Nothing to do: everything is in place.\n";
+    return out;
+}
+
+std::string Plan::to_json() const {
+    nlohmann::ordered_json doc;
+    auto& step_list = doc["steps"] = nlohmann::ordered_json::array();
+    for (const auto& step : steps)
+        step_list.push_back({{"step", to_string(step.kind)},
+                             {"description", step.description},
+                             {"done", step.done}});
+    const std::uint64_t extent = sizes.extent_size.count();
+    doc["sizes"] = {{"extent_size", extent},
+                    {"vg_extents", sizes.vg_extents},
+                    {"data_extents", sizes.data_extents},
+                    {"data_bytes", sizes.data_extents * extent},
+                    {"metadata_extents", sizes.metadata_extents},
+                    {"metadata_bytes", sizes.metadata_extents * extent},
+                    {"spare_extents", sizes.spare_extents},
+                    {"free_extents_after", sizes.free_extents_after}};
+    doc["headroom"] = {{"autoextend_enabled", headroom.autoextend_enabled},
+                       {"data_step_extents", headroom.data_step_extents},
+                       {"data_steps_possible", headroom.data_steps_possible},
+                       {"metadata_step_extents", headroom.metadata_step_extents},
+                       {"metadata_step_possible", headroom.metadata_step_possible}};
+    doc["decisions"] = decisions;
+    doc["warnings"] = warnings;
+    doc["nothing_to_do"] = nothing_to_do();
+    return doc.dump(2);
+}
+
+}  // namespace lvmkit::setup

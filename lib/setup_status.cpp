@@ -1,0 +1,302 @@
+// status(): a pool's state from the kernel (dm status), LVM and the config files.
+// teardown(): removes what setup made, in reverse order, keeping the user's other settings.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "internal/setup_internal.hpp"
+#include "lvmkit/containerd_config.hpp"
+#include "lvmkit/dm.hpp"
+#include "lvmkit/docker_config.hpp"
+#include "lvmkit/error.hpp"
+#include "lvmkit/log.hpp"
+
+namespace lvmkit::setup {
+namespace internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string mode_of(const dm::ThinPoolStatus& status) {
+    if (std::holds_alternative<dm::ThinPoolFailed>(status))
+        return "fail";
+    if (std::holds_alternative<dm::ThinPoolStatusError>(status))
+        return "error";
+    const auto& usage = std::get<dm::ThinPoolUsage>(status);
+    if (usage.needs_check)
+        return "needs_check";
+    return to_string(usage.mode);
+}
+
+void read_usage(const ThinPoolSpec& spec, PoolStatus& out) {
+    out.dm_name = pool_dm_device(spec);
+    const auto status = dm::thin_pool_status(out.dm_name);
+    out.mode = mode_of(status);
+    if (const auto* usage = std::get_if<dm::ThinPoolUsage>(&status)) {
+        out.data_percent = usage->data_percent();
+        out.metadata_percent = usage->metadata_percent();
+        out.data_used = usage->used_data_bytes();
+        out.data_total = usage->total_data_bytes();
+        out.metadata_used = usage->used_metadata_bytes();
+        out.metadata_total = usage->total_metadata_bytes();
+    }
+}
+
+void read_profile(const ThinPoolSpec& spec, lvm::Session& session, PoolStatus& out) {
+    if (out.profile.empty())
+        return;
+    const auto text = FileWriter().read(profile_path(session.profile_dir(), out.profile));
+    if (!text)
+        return;
+    const LvmProfile profile = parse_profile(out.profile, *text);
+    out.autoextend_threshold = profile.autoextend_threshold;
+    out.autoextend_percent = profile.autoextend_percent;
+    (void)spec;
+}
+
+void read_config_agreement(const ThinPoolSpec& spec, PoolStatus& out) {
+    const FileWriter writer{TargetRoot(spec.target_root)};
+    const auto config = consumer_config(spec, writer);
+    if (!config)
+        return;
+    out.config_agrees = !config->changed;
+    out.config_agreement.push_back(config->path + (config->changed ? ": does not point at this pool"
+                                                                   : ": points at this pool"));
+}
+
+std::string bar(double percent) {
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(percent / 100.0 * kWidth + 0.5);
+    std::string out = "[";
+    for (int i = 0; i < kWidth; ++i)
+        out += i < filled ? '#' : '.';
+    return out + "]";
+}
+
+// Removes a consumer config's lvmkit entries, keeping the user's other settings.
+void remove_consumer_entries(const ThinPoolSpec& spec) {
+    if (spec.consumer == Consumer::none)
+        return;
+    const FileWriter writer{TargetRoot(spec.target_root)};
+    const std::string path =
+        spec.consumer == Consumer::docker ? spec.daemon_json : spec.containerd_config;
+    const auto existing = writer.read(path);
+    if (!existing)
+        return;
+    const ConfigEdit edit =
+        spec.consumer == Consumer::docker
+            ? remove_from_daemon_json(
+                  *existing, docker_devicemapper_config(spec.vg, spec.pool, KernelDecision{}))
+            : remove_from_containerd_config(*existing,
+                                            containerd_devmapper_config(spec.vg, spec.pool));
+    if (edit.changed)
+        writer.write(path, edit.text);
+}
+
+void remove_profile(const ThinPoolSpec& spec, lvm::Session& session) {
+    const FileWriter host;
+    const std::string path = profile_path(session.profile_dir(), spec.profile_name);
+    const auto text = host.read(path);
+    // Only a profile that still says what lvmkit wrote is lvmkit's to remove.
+    if (text && *text == render_profile(profile_of(spec)))
+        host.remove(path);
+}
+
+class Teardown {
+  public:
+    Teardown(const ThinPoolSpec& spec, const TeardownOptions& options)
+        : spec_(spec), options_(options), session_(session_for(spec)) {}
+
+    void run() {
+        const auto lvs =
+            session_.vgs(spec_.vg).empty() ? std::vector<lvm::LvReport>{} : session_.lvs(spec_.vg);
+        step(1, "Remove thin pool " + pool_name(), [&] { remove_pool(lvs); });
+        step(2, "Remove VG " + spec_.vg.str(), [&] { remove_vg(); });
+        step(3, "Remove PV labels", [&] { remove_pvs(); });
+        step(4, "Remove profile " + spec_.profile_name, [&] { remove_profile(spec_, session_); });
+        step(5, "Remove lvmkit's entries from the runtime config",
+             [&] { remove_consumer_entries(spec_); });
+    }
+
+  private:
+    static constexpr std::size_t kSteps = 5;
+
+    std::string pool_name() const { return spec_.vg.str() + "/" + spec_.pool.str(); }
+
+    template <typename Action>
+    void step(std::size_t index, const std::string& description, Action&& action) {
+        const auto start = Clock::now();
+        report(index, description, Progress::Phase::started, start);
+        try {
+            action();
+        } catch (...) {
+            report(index, description, Progress::Phase::failed, start);
+            throw;
+        }
+        report(index, description, Progress::Phase::finished, start);
+    }
+
+    void report(std::size_t index, const std::string& description, Progress::Phase phase,
+                Clock::time_point start) const {
+        log(LogCategory::setup, LogLevel::info,
+            fmt::format("teardown {}/{} {}: {}", index, kSteps, to_string(phase), description));
+        if (!options_.on_progress)
+            return;
+        Progress progress;
+        progress.index = index;
+        progress.total = kSteps;
+        progress.description = description;
+        progress.phase = phase;
+        progress.elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        options_.on_progress(progress);
+    }
+
+    void remove_pool(const std::vector<lvm::LvReport>& lvs) {
+        std::vector<std::string> thins;
+        bool pool_exists = false;
+        for (const auto& lv : lvs) {
+            if (lv.name == spec_.pool.str())
+                pool_exists = true;
+            if (lv.pool == spec_.pool.str())
+                thins.push_back(lv.name);
+        }
+        if (!thins.empty() && !options_.force)
+            throw Error(Errc::busy, "teardown", pool_name(),
+                        fmt::format("the pool has {} thin volume(s); remove them first or force "
+                                    "(their data is lost)",
+                                    thins.size()),
+                        thins);
+        for (const auto& thin : thins)
+            session_.remove_lv(spec_.vg, LvName(thin));
+        if (pool_exists)
+            session_.remove_lv(spec_.vg, spec_.pool);
+        // The data and metadata LVs of a setup interrupted before conversion.
+        for (const auto& lv : lvs)
+            if (lv.name == metadata_lv_name(spec_).str())
+                session_.remove_lv(spec_.vg, metadata_lv_name(spec_));
+    }
+
+    void remove_vg() {
+        if (spec_.use_existing_vg || session_.vgs(spec_.vg).empty())
+            return;
+        // Only LVM's hidden metadata spare may remain; anything else belongs to someone.
+        for (const auto& lv : session_.lvs(spec_.vg))
+            if (lv.name.find("_pmspare") == std::string::npos)
+                throw Error(Errc::busy, "teardown", "VG " + spec_.vg.str(),
+                            "the VG holds other LVs (" + lv.name + "); it is left in place");
+        session_.remove_vg(spec_.vg, lvm::VgRemoveMode::with_lvs);
+    }
+
+    void remove_pvs() {
+        if (spec_.devices.empty())
+            return;
+        std::vector<lvm::DevicePath> paths;
+        for (const auto& device : spec_.devices)
+            paths.emplace_back(device);
+        for (const auto& pv : session_.pvs(paths))
+            if (pv.vg.empty())
+                session_.remove_pv(lvm::DevicePath(pv.name));
+    }
+
+    const ThinPoolSpec& spec_;
+    const TeardownOptions& options_;
+    lvm::Session session_;
+};
+
+}  // namespace
+}  // namespace internal
+
+PoolStatus status(const ThinPoolSpec& spec) {
+    auto session = internal::session_for(spec);
+    PoolStatus out;
+    const auto vg = internal::find_vg(session, spec.vg);
+    if (!vg)
+        return out;
+    const auto lvs = session.lvs(spec.vg);
+    const lvm::LvReport* pool = nullptr;
+    for (const auto& lv : lvs)
+        if (lv.name == spec.pool.str() && lv.segment_type == "thin-pool")
+            pool = &lv;
+    if (pool == nullptr)
+        return out;
+    out.exists = true;
+    out.monitored = pool->monitored;
+    out.profile = pool->profile;
+    if (pool->active)
+        internal::read_usage(spec, out);
+    else
+        out.mode = "inactive";
+    internal::read_profile(spec, session, out);
+    out.vg_free = vg->free;
+    ResolvedSizes sizes;
+    sizes.extent_size = vg->extent_size;
+    sizes.data_extents = pool->size.count() / vg->extent_size.count();
+    for (const auto& lv : lvs)
+        if (lv.name == spec.pool.str() + "_tmeta")
+            sizes.metadata_extents = lv.size.count() / vg->extent_size.count();
+    sizes.free_extents_after = vg->free_extents;
+    out.headroom =
+        internal::compute_headroom(sizes, out.autoextend_threshold, out.autoextend_percent);
+    internal::read_config_agreement(spec, out);
+    return out;
+}
+
+void teardown(const ThinPoolSpec& spec, const TeardownOptions& options) {
+    internal::validate_spec(spec);
+    internal::check_environment(spec);
+    const internal::SetupLock lock("teardown");
+    internal::Teardown(spec, options).run();
+}
+
+std::string PoolStatus::to_text() const {
+    if (!exists)
+        return "pool: not found\n";
+    std::string out;
+    out += fmt::format("pool      {} ({})\n", dm_name, mode);
+    out += fmt::format("data      {} {:5.1f}%  {} of {}\n", internal::bar(data_percent),
+                       data_percent, format_human(data_used), format_human(data_total));
+    out += fmt::format("metadata  {} {:5.1f}%  {} of {}\n", internal::bar(metadata_percent),
+                       metadata_percent, format_human(metadata_used), format_human(metadata_total));
+    out += fmt::format("monitor   {}\n", monitored ? "monitored by dmeventd" : "NOT monitored");
+    if (headroom.autoextend_enabled)
+        out += fmt::format(
+            "autoext.  at {}% by {}% (profile {}); VG free {}, room for {} data "
+            "step(s)\n",
+            autoextend_threshold, autoextend_percent, profile, format_human(vg_free),
+            headroom.data_steps_possible);
+    else
+        out += fmt::format("autoext.  off (profile '{}'); VG free {}\n", profile,
+                           format_human(vg_free));
+    for (const auto& line : config_agreement)
+        out += "config    " + line + "\n";
+    return out;
+}
+
+std::string PoolStatus::to_json() const {
+    nlohmann::ordered_json doc;
+    doc["exists"] = exists;
+    if (exists) {
+        doc["dm_name"] = dm_name;
+        doc["mode"] = mode;
+        doc["data"] = {{"percent", data_percent},
+                       {"used_bytes", data_used.count()},
+                       {"total_bytes", data_total.count()}};
+        doc["metadata"] = {{"percent", metadata_percent},
+                           {"used_bytes", metadata_used.count()},
+                           {"total_bytes", metadata_total.count()}};
+        doc["monitored"] = monitored;
+        doc["profile"] = profile;
+        doc["autoextend"] = {{"enabled", headroom.autoextend_enabled},
+                             {"threshold", autoextend_threshold},
+                             {"percent", autoextend_percent},
+                             {"data_steps_possible", headroom.data_steps_possible}};
+        doc["vg_free_bytes"] = vg_free.count();
+        doc["config_agrees"] = config_agrees;
+        doc["config"] = config_agreement;
+    }
+    return doc.dump(2);
+}
+
+}  // namespace lvmkit::setup
