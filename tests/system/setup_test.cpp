@@ -202,3 +202,246 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
     run_command({"lvm", "vgremove", "-f", "manual"});
     run_command({"lvm", "pvremove", manual.path()});
 }
+
+namespace {
+
+std::vector<setup::StepKind> steps_to_do(const setup::ThinPoolSpec& spec) {
+    std::vector<setup::StepKind> kinds;
+    for (const auto& step : setup::plan(spec).steps)
+        if (!step.done && step.kind != setup::StepKind::probe)
+            kinds.push_back(step.kind);
+    return kinds;
+}
+
+// The first and last MiB of a device, to prove a refusal touched nothing.
+std::string edges_of(const std::string& device) {
+    std::ifstream in(device, std::ios::binary);
+    std::string head(1 << 20, '\0'), tail(1 << 20, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    in.seekg(-static_cast<std::streamoff>(tail.size()), std::ios::end);
+    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    return head + tail;
+}
+
+bool no_docker_dm_devices() {
+    for (const auto& device : dm::list_devices())
+        if (device.name.rfind("docker-", 0) == 0)
+            return false;
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("setup: a failure at any step rolls back to the device as it was", "[system][setup]") {
+    LoopDevice disk(kDisk, "setup-rollback");
+    ScratchDir root;
+    const auto spec = spec_for({disk.path()}, root);
+    const std::string profile = lvm::Session().profile_dir() + "/docker-thinpool.profile";
+    const auto kinds = steps_to_do(spec);
+    REQUIRE(kinds.size() == 9);
+    for (const auto failing : kinds) {
+        INFO("failing before " << setup::to_string(failing));
+        setup::ApplyOptions options;
+        bool rolled_back = false;
+        options.before_step = [failing](setup::StepKind kind) {
+            if (kind == failing)
+                throw Error(Errc::io_error, "test", "", "injected failure");
+        };
+        options.on_progress = [&](const setup::Progress& p) {
+            rolled_back |= p.phase == setup::Progress::Phase::rolled_back;
+        };
+        try {
+            setup::apply(spec, options);
+            FAIL("apply succeeded despite the injected failure");
+        } catch (const Error& e) {
+            CHECK(e.errc() == Errc::io_error);
+            CHECK(std::string(e.what()).find(std::string("(") + setup::to_string(failing) +
+                                             ") failed: injected failure") != std::string::npos);
+        }
+        CHECK(rolled_back);
+        CHECK(device_is_blank(disk.path()));
+        CHECK(no_docker_dm_devices());
+        CHECK(::access(profile.c_str(), F_OK) != 0);
+        CHECK(::access((root.path() + "/etc/docker/daemon.json").c_str(), F_OK) != 0);
+    }
+    // After all that, a clean run still works.
+    CHECK_FALSE(setup::apply(spec).nothing_to_do);
+    setup::teardown(spec);
+    CHECK(device_is_blank(disk.path()));
+}
+
+TEST_CASE("setup: a run killed between steps is resumed by the next run", "[system][setup]") {
+    LoopDevice disk(kDisk, "setup-kill");
+    ScratchDir root;
+    const auto spec = spec_for({disk.path()}, root);
+    const auto kinds = steps_to_do(spec);
+    for (std::size_t k = 1; k < kinds.size(); ++k) {
+        const auto killed_before = kinds[k];
+        INFO("killed before " << setup::to_string(killed_before));
+        lvm::release_session();  // the child must not share liblvm2cmd's handle state
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            setup::ApplyOptions options;
+            options.before_step = [killed_before](setup::StepKind kind) {
+                if (kind == killed_before)
+                    ::raise(SIGKILL);
+            };
+            try {
+                setup::apply(spec, options);
+            } catch (...) {
+                ::_exit(3);
+            }
+            ::_exit(0);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        REQUIRE(WIFSIGNALED(status));
+        CHECK(WTERMSIG(status) == SIGKILL);
+
+        // The plan read from the system knows what is done.
+        const auto resumed = setup::plan(spec);
+        std::size_t done = 0;
+        for (const auto& step : resumed.steps)
+            done += step.done ? 1 : 0;
+        CHECK(done >= k);  // LVM may monitor the pool on activation already
+        const auto result = setup::apply(spec);
+        CHECK_FALSE(result.nothing_to_do);
+        CHECK(setup::verify(spec).empty());
+        CHECK(setup::apply(spec).nothing_to_do);
+        setup::teardown(spec);
+        REQUIRE(device_is_blank(disk.path()));
+    }
+}
+
+TEST_CASE("setup: refuses devices with data, and wipes only with permission", "[system][setup]") {
+    LoopDevice disk(kDisk, "setup-ext4");
+    ScratchDir root;
+    REQUIRE(run_command({"mkfs.ext4", "-q", "-F", disk.path()}).exit_code == 0);
+    auto spec = spec_for({disk.path()}, root);
+    const std::string before = edges_of(disk.path());
+    try {
+        setup::apply(spec);
+        FAIL("apply accepted a device with ext4 on it");
+    } catch (const Error& e) {
+        CHECK(e.errc() == Errc::has_signatures);
+        CHECK(std::string(e.what()).find("ext4") != std::string::npos);
+    }
+    CHECK(edges_of(disk.path()) == before);
+    CHECK(::access((root.path() + "/etc/docker/daemon.json").c_str(), F_OK) != 0);
+
+    spec.wipe_signatures = true;
+    const auto kinds = steps_to_do(spec);
+    REQUIRE_FALSE(kinds.empty());
+    CHECK(kinds.front() == setup::StepKind::wipe);
+    setup::apply(spec);
+    CHECK(setup::verify(spec).empty());
+    setup::teardown(spec);
+    CHECK(device_is_blank(disk.path()));
+}
+
+TEST_CASE("setup: refuses a PV of another VG", "[system][setup]") {
+    LoopDevice disk(kDisk, "setup-foreign");
+    ScratchDir root;
+    REQUIRE(run_command({"lvm", "vgcreate", "foreign", disk.path()}).exit_code == 0);
+    auto spec = spec_for({disk.path()}, root);
+    spec.wipe_signatures = true;  // never enough for a device in use by another VG
+    try {
+        setup::apply(spec);
+        FAIL("apply took a PV of another VG");
+    } catch (const Error& e) {
+        CHECK(e.errc() == Errc::device_in_use);
+        CHECK(std::string(e.what()).find("'foreign'") != std::string::npos);
+    }
+    const auto vgs = lvm::Session().vgs();
+    CHECK(std::any_of(vgs.begin(), vgs.end(), [](const auto& vg) { return vg.name == "foreign"; }));
+    run_command({"lvm", "vgremove", "-f", "foreign"});
+    run_command({"lvm", "pvremove", disk.path()});
+}
+
+TEST_CASE("setup: two devices in one VG, then an existing VG with free space", "[system][setup]") {
+    LoopDevice a(kDisk / 2, "setup-a");
+    LoopDevice b(kDisk / 2, "setup-b");
+    ScratchDir root;
+    {
+        const auto spec = spec_for({a.path(), b.path()}, root);
+        setup::apply(spec);
+        CHECK(setup::verify(spec).empty());
+        lvm::SessionOptions options;
+        options.scan_only = {lvm::DevicePath(a.path()), lvm::DevicePath(b.path())};
+        const auto vgs = lvm::Session(options).vgs(VgName("docker"));
+        REQUIRE(vgs.size() == 1);
+        CHECK(vgs.front().pv_count == 2);
+        setup::teardown(spec);
+        CHECK(device_is_blank(a.path()));
+        CHECK(device_is_blank(b.path()));
+    }
+    {
+        REQUIRE(run_command({"lvm", "vgcreate", "shared", a.path(), b.path()}).exit_code == 0);
+        REQUIRE(run_command({"lvm", "lvcreate", "-n", "keep", "-L", "100M", "shared"}).exit_code ==
+                0);
+        setup::ThinPoolSpec spec;
+        spec.use_existing_vg = true;
+        spec.vg = VgName("shared");
+        spec.data_size = Percent{50, PercentOf::FREE};
+        spec.metadata_size = Bytes::MiB(8);
+        spec.target_root = root.path();
+        const auto plan = setup::plan(spec);
+        INFO(plan.to_text());
+        CHECK(plan.headroom.data_steps_possible >= 1);
+        setup::apply(spec);
+        CHECK(setup::verify(spec).empty());
+        setup::teardown(spec);
+        const auto lvs = lvm::Session().lvs(VgName("shared"));
+        CHECK(
+            std::any_of(lvs.begin(), lvs.end(), [](const auto& lv) { return lv.name == "keep"; }));
+        CHECK(std::none_of(lvs.begin(), lvs.end(),
+                           [](const auto& lv) { return lv.name == "thinpool"; }));
+        run_command({"lvm", "vgremove", "-f", "shared"});
+        run_command({"lvm", "pvremove", a.path(), b.path()});
+    }
+}
+
+TEST_CASE("setup: autoextend grows a monitored pool past its threshold", "[system][setup]") {
+    LoopDevice disk(kDisk, "setup-autoextend");
+    ScratchDir root;
+    auto spec = spec_for({disk.path()}, root);
+    spec.data_size = Percent{30, PercentOf::VG};
+    spec.metadata_size = Percent{2, PercentOf::VG};
+    const auto plan = setup::plan(spec);
+    REQUIRE(plan.headroom.data_steps_possible >= 1);
+    setup::apply(spec);
+    const Bytes before = setup::status(spec).data_total;
+
+    lvm::SessionOptions options;
+    options.scan_only.emplace_back(disk.path());
+    lvm::Session session(options);
+    session.create_thin_volume(spec.vg, spec.pool, LvName("thin1"), Bytes::GiB(2));
+    // Fill 85% of the pool through the over-provisioned thin volume.
+    const std::uint64_t fill_mib = before.count() * 85 / 100 >> 20;
+    const auto dd = run_command({"dd", "if=/dev/urandom", "of=/dev/mapper/docker-thin1", "bs=1M",
+                                 "count=" + std::to_string(fill_mib), "oflag=direct"});
+    INFO(dd.output);
+    REQUIRE(dd.exit_code == 0);
+
+    // dmeventd's thin plugin polls every 10 s; give it a few rounds.
+    Bytes after = before;
+    for (int i = 0; i < 60 && after == before; ++i) {
+        ::sleep(1);
+        after = setup::status(spec).data_total;
+    }
+    INFO("before " << format_human(before) << ", after " << format_human(after));
+    CHECK(after > before);
+    CHECK(after.count() >= before.count() * 119 / 100);  // grown by ~20%
+
+    try {
+        setup::teardown(spec);
+        FAIL("teardown removed a pool with a thin volume without force");
+    } catch (const Error& e) {
+        CHECK(e.errc() == Errc::busy);
+    }
+    setup::TeardownOptions force;
+    force.force = true;
+    setup::teardown(spec, force);
+    CHECK(device_is_blank(disk.path()));
+}
