@@ -285,6 +285,14 @@ TEST_CASE("dm: raw thin pool, thin volumes, snapshot, out of data space", "[syst
     CHECK(target.features.skip_block_zeroing);
     CHECK_FALSE(target.features.read_only);
 
+    // Same text as the CLI reads (the library never runs it; the test compares).
+    const auto raw = dm::status(pool_name);
+    REQUIRE(raw.size() == 1);
+    const auto cli = lvmkit::test::run_command({"dmsetup", "status", pool_name});
+    REQUIRE(cli.exit_code == 0);
+    CHECK(cli.output ==
+          "0 " + std::to_string(raw[0].length.count()) + " thin-pool " + raw[0].params + "\n");
+
     const auto fresh = usage_of(pool.status());
     CHECK(fresh.transaction_id == 0);
     CHECK(fresh.used_data_blocks == 0);
