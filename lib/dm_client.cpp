@@ -72,8 +72,8 @@ TaskPtr run_read(LibdmCall& call, int type, const std::string& name, const std::
 
 // The single target of a device that must be of @p expected_type.
 TargetStatus single_target_status(const std::string& name, const char* expected_type,
-                                  const std::string& operation) {
-    const auto statuses = status(name);
+                                  const std::string& operation, bool no_flush) {
+    const auto statuses = status(name, no_flush);
     if (statuses.size() != 1 || statuses.front().type != expected_type) {
         std::string found;
         for (const auto& s : statuses)
@@ -176,9 +176,9 @@ std::vector<TargetStatus> status(const std::string& name, bool no_flush) {
     return result;
 }
 
-ThinPoolStatus thin_pool_status(const std::string& name) {
+ThinPoolStatus thin_pool_status(const std::string& name, bool commit_first) {
     const std::string operation = "read thin-pool status";
-    const TargetStatus line = single_target_status(name, "thin-pool", operation);
+    const TargetStatus line = single_target_status(name, "thin-pool", operation, !commit_first);
     ThinPoolStatus parsed = parse_thin_pool_status(line.params);
     if (auto* usage = std::get_if<ThinPoolUsage>(&parsed)) {
         const Table pool_table = table(name);
@@ -191,7 +191,7 @@ ThinPoolStatus thin_pool_status(const std::string& name) {
 }
 
 ThinStatus thin_status(const std::string& name) {
-    const TargetStatus line = single_target_status(name, "thin", "read thin status");
+    const TargetStatus line = single_target_status(name, "thin", "read thin status", false);
     return parse_thin_status(line.params);
 }
 

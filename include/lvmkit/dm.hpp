@@ -311,10 +311,14 @@ std::vector<TargetStatus> status(const std::string& name, bool no_flush = false)
 
 /// The typed status of a thin pool device (e.g. `docker-thinpool` or `docker-thinpool-tpool`),
 /// including its data block size from the table.
+/// @param commit_first let the kernel commit the pool's metadata before reporting (what plain
+///        `dmsetup status` does): a superblock write and a flush of the metadata device on each
+///        call. The default reads the kernel's in-core figures, which are current; the kernel
+///        commits by itself every second and on every flush from a thin device.
 /// @throws Error(Errc::not_found) when there is no such device; Error(Errc::mismatch) when it is
 ///         not a single thin-pool target; Error(Errc::parse_error) for a status line lvmkit can
 ///         not read.
-ThinPoolStatus thin_pool_status(const std::string& name);
+ThinPoolStatus thin_pool_status(const std::string& name, bool commit_first = false);
 
 /// The typed status of a thin volume.
 /// @throws as thin_pool_status().
