@@ -73,6 +73,8 @@ std::string describe_failure(Op op, int sys_errno) {
                           : "the device is busy (open, or in use)";
         case EEXIST:
             return "the object exists already";
+        case ENODATA:
+            return "the target has no such object (e.g. thin device id)";
         case EINVAL:
             return "the kernel refused the request (its reason is in the kernel log; "
                    "libdevmapper's message follows)";
@@ -95,6 +97,8 @@ Errc errc_for(Op op, int sys_errno) noexcept {
         case ENXIO:
         case ENODEV:
         case ENOENT:
+            return Errc::not_found;
+        case ENODATA:  // a thin-pool message naming a thin id the pool does not have
             return Errc::not_found;
         case EEXIST:
             return Errc::already_exists;
@@ -160,8 +164,11 @@ void LibdmCall::run_with_nodes(dm_task* task, Op op, const std::string& operatio
                         messages_, sys_errno);
         return;
     }
+    // As dmsetup does by default: udev's dm rules make the nodes; libdevmapper's fallback would
+    // race with them.
     std::uint32_t cookie = 0;
-    check(dm_task_set_cookie(task, &cookie, 0), operation, object, "dm_task_set_cookie");
+    check(dm_task_set_cookie(task, &cookie, DM_UDEV_DISABLE_LIBRARY_FALLBACK), operation, object,
+          "dm_task_set_cookie");
     const int ok = dm_task_run(task);
     const int sys_errno = ok != 0 ? 0 : dm_task_get_errno(task);
     // The cookie must be waited for whether the ioctl worked or not (libdevmapper completes it

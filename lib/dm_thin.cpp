@@ -168,6 +168,35 @@ void ThinPool::activate_thin(const std::string& name, std::uint32_t id, Sectors 
     create(name, {{Sectors(0), size, ThinTarget{"/dev/mapper/" + name_, id, std::nullopt}}});
 }
 
+std::vector<std::string> ThinPool::active_thins() const {
+    const DeviceInfo pool = info(name_);
+    if (!pool.exists)
+        throw Error(Errc::not_found, "list thin devices of pool", name_,
+                    "no such device-mapper device");
+    const std::string by_number = pool.number.str();
+    const std::string by_path = "/dev/mapper/" + name_;
+    std::vector<std::string> thins;
+    for (const auto& device : list_devices()) {
+        Table lines;
+        try {
+            lines = table(device.name);
+        } catch (const Error& e) {
+            if (e.errc() == Errc::not_found)
+                continue;  // removed meanwhile
+            throw;
+        }
+        for (const auto& line : lines) {
+            const auto* thin = std::get_if<ThinTarget>(&line.target);
+            if (thin != nullptr &&
+                (thin->pool_device == by_number || thin->pool_device == by_path)) {
+                thins.push_back(device.name);
+                break;
+            }
+        }
+    }
+    return thins;  // list_devices() is sorted
+}
+
 ThinPool create_thin_pool(const RawThinPoolSpec& spec) {
     check_spec(spec);
     if (info(spec.name).exists)
@@ -194,6 +223,15 @@ ThinPool create_thin_pool(const RawThinPoolSpec& spec) {
 }
 
 void remove_thin_pool(const std::string& name, const RemoveOptions& options) {
+    remove(name, options);
+}
+
+void teardown_thin_pool(const std::string& name, const RemoveOptions& options) {
+    const ThinPool pool(name);
+    for (const auto& thin : pool.active_thins()) {
+        log(LogCategory::dm, LogLevel::info, "teardown of " + name + ": removing " + thin);
+        remove(thin, options);
+    }
     remove(name, options);
 }
 

@@ -392,6 +392,10 @@ class ThinPool {
     /// Activates thin device @p id as device @p name with @p size (its virtual size).
     /// @throws Error(Errc::invalid_argument) for a bad name or zero size; as create()
     void activate_thin(const std::string& name, std::uint32_t id, Sectors size) const;
+    /// Names of the active thin devices that map onto this pool (a thin target naming the pool
+    /// by path or by major:minor), sorted.
+    /// @throws Error(Errc::not_found) when the pool does not exist; as table()
+    std::vector<std::string> active_thins() const;
 
   private:
     std::string name_;
@@ -409,5 +413,11 @@ ThinPool create_thin_pool(const RawThinPoolSpec& spec);
 /// Removes a pool device; its thin volumes must be removed first.
 /// @throws as remove().
 void remove_thin_pool(const std::string& name, const RemoveOptions& options = {});
+
+/// Deactivates every active thin device of pool @p name, then the pool. The thin devices'
+/// data stays in the pool's metadata (nothing is deleted); creating a pool over the same
+/// devices with create_thin_pool() would zero it.
+/// @throws as remove(); Error(Errc::busy) names the thin device still open.
+void teardown_thin_pool(const std::string& name, const RemoveOptions& options = {});
 
 }  // namespace lvmkit::dm

@@ -317,7 +317,8 @@ TEST_CASE("dm: raw thin pool, thin volumes, snapshot, out of data space", "[syst
     CHECK(error_of([&] { pool.set_transaction_id(0, 2); }).errc() == Errc::dm_failed);
     // An id that exists is refused.
     const auto taken = error_of([&] { pool.create_thin(1); });
-    CHECK(taken.errc() != Errc::invalid_argument);
+    CHECK(taken.errc() == Errc::already_exists);
+    CHECK(taken.sys_errno() == EEXIST);
     CHECK(error_of([&] { pool.create_thin(dm::kMaxThinDeviceId + 1); }).errc() ==
           Errc::invalid_argument);
 
@@ -366,7 +367,7 @@ TEST_CASE("dm: raw thin pool, thin volumes, snapshot, out of data space", "[syst
     pool.delete_thin(1);
     const auto emptied = usage_of(pool.status());
     CHECK(emptied.used_data_blocks == 0);
-    CHECK(error_of([&] { pool.delete_thin(1); }).errc() == Errc::dm_failed);
+    CHECK(error_of([&] { pool.delete_thin(1); }).errc() == Errc::not_found);
     dm::remove_thin_pool(pool_name);
 
     for (const auto& name : cleanup.names) {
@@ -432,8 +433,22 @@ TEST_CASE("dm: raw thin pool refuses devices in use and reports a failed zeroing
     CHECK_FALSE(dm::info("lvmkit-dm-pool-c").exists);
     dm::remove("lvmkit-dm-errdev");
 
-    pool.delete_thin(8);
-    pool.delete_thin(7);
-    dm::remove_thin_pool(pool_name);
+    // Teardown removes the active thins, then the pool; an open thin stops it with busy.
+    pool.activate_thin("lvmkit-dm-td-a", 7, Sectors(8192));
+    pool.activate_thin("lvmkit-dm-td-b", 8, Sectors(8192));
+    cleanup.names.insert(cleanup.names.begin(), {"lvmkit-dm-td-a", "lvmkit-dm-td-b"});
+    CHECK(pool.active_thins() == std::vector<std::string>{"lvmkit-dm-td-a", "lvmkit-dm-td-b"});
+    {
+        Fd holder(::open("/dev/mapper/lvmkit-dm-td-b", O_RDONLY | O_CLOEXEC));
+        REQUIRE(holder.fd >= 0);
+        const auto busy = error_of([&] { dm::teardown_thin_pool(pool_name, {false, false}); });
+        CHECK(busy.errc() == Errc::busy);
+        CHECK(busy.object() == "lvmkit-dm-td-b");
+        CHECK(dm::info(pool_name).exists);
+    }
+    CHECK(pool.active_thins() == std::vector<std::string>{"lvmkit-dm-td-b"});
+    dm::teardown_thin_pool(pool_name);
+    CHECK_FALSE(dm::info("lvmkit-dm-td-b").exists);
     CHECK_FALSE(dm::info(pool_name).exists);
+    CHECK_FALSE(node_exists(pool_name));
 }

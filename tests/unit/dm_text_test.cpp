@@ -365,6 +365,7 @@ TEST_CASE("dm errno mapping", "[dm]") {
     CHECK(errc_for(Op::rename, EEXIST) == Errc::already_exists);
     CHECK(errc_for(Op::create, EACCES) == Errc::permission_denied);
     CHECK(errc_for(Op::message, EINVAL) == Errc::dm_failed);
+    CHECK(errc_for(Op::message, ENODATA) == Errc::not_found);
     CHECK(errc_for(Op::message, 0) == Errc::dm_failed);
 }
 
