@@ -131,10 +131,16 @@ LibdmCall::~LibdmCall() {
 
 TaskPtr LibdmCall::task(int type, const std::string& operation, const std::string& object) {
     TaskPtr task(dm_task_create(type));
-    if (!task)
-        throw Error(Errc::dm_failed, operation, object, "dm_task_create failed (out of memory?)",
-                    messages_, ENOMEM);
-    return task;
+    if (task)
+        return task;
+    // dm_task_create fails when libdevmapper can not reach the kernel driver (it checks the
+    // driver version the first time), not only when memory runs out.
+    if (::access("/sys/class/misc/device-mapper", F_OK) != 0)
+        throw Error(Errc::unsupported, operation, object,
+                    "the kernel has no device-mapper driver (is dm-mod loaded?)", messages_);
+    throw Error(Errc::dm_failed, operation, object,
+                "libdevmapper could not start a task (can not talk to the device-mapper driver?)",
+                messages_);
 }
 
 void LibdmCall::check(int setter_result, const std::string& operation, const std::string& object,

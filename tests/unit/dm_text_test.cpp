@@ -1,4 +1,6 @@
 // The dm layer's pure parts: name rules, target tables, status lines, errno mapping, udev policy.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <string>
@@ -383,4 +385,13 @@ TEST_CASE("dm enum names", "[dm]") {
     CHECK(std::string(dm::to_string(dm::DiscardMode::no_passdown)) == "no_discard_passdown");
     CHECK(std::string(dm::to_string(dm::NoSpacePolicy::error)) == "error_if_no_space");
     CHECK((dm::DeviceNumber{253, 4}).str() == "253:4");
+}
+
+TEST_CASE("dm without a device-mapper driver: unsupported, with libdevmapper's words", "[dm]") {
+    if (::access("/sys/class/misc/device-mapper", F_OK) == 0)
+        return;  // this host has device-mapper: the [system] tests cover it
+    const auto e = error_of([] { dm::info("lvmkit-unit-nothing"); });
+    CHECK(e.errc() == Errc::unsupported);
+    CHECK_THAT(e.message(), Catch::Contains("no device-mapper driver"));
+    CHECK_FALSE(e.details().empty());
 }
