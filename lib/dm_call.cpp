@@ -85,6 +85,19 @@ std::string describe_failure(Op op, int sys_errno) {
 
 }  // namespace
 
+namespace {
+std::atomic<FailPoint> g_create_fail_point{nullptr};
+}  // namespace
+
+void set_create_fail_point(FailPoint hook) noexcept {
+    g_create_fail_point.store(hook);
+}
+
+void hit_create_fail_point(const char* step) {
+    if (const FailPoint hook = g_create_fail_point.load())
+        hook(step);
+}
+
 bool udev_sync_policy(const char* dm_disable_udev_env, bool udev_control_exists) noexcept {
     // libdevmapper reads DM_DISABLE_UDEV as "set at all", so any value disables it.
     if (dm_disable_udev_env != nullptr)

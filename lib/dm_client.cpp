@@ -88,6 +88,7 @@ TargetStatus single_target_status(const std::string& name, const char* expected_
 // Removes the device a failed create() left; a failed removal becomes rollback_incomplete.
 void undo_create(LibdmCall& call, const std::string& name, const Error& failure) {
     try {
+        internal::hit_create_fail_point("undo");
         TaskPtr task = named_task(call, DM_DEVICE_REMOVE, name, "undo create");
         call.check(dm_task_retry_remove(task.get()), "undo create", name, "dm_task_retry_remove");
         call.run_with_nodes(task.get(), Op::remove, "undo create", name);
@@ -212,13 +213,16 @@ void create(const std::string& name, const Table& table, const CreateOptions& op
     if (!options.uuid.empty())
         call.check(dm_task_set_uuid(task.get(), options.uuid.c_str()), operation, name,
                    "dm_task_set_uuid");
+    internal::hit_create_fail_point("create");
     call.run(task.get(), Op::create, operation, name);
     try {
+        internal::hit_create_fail_point("load");
         TaskPtr load = named_task(call, DM_DEVICE_RELOAD, name, operation);
         if (options.read_only)
             call.check(dm_task_set_ro(load.get()), operation, name, "dm_task_set_ro");
         add_targets(call, load.get(), table, operation, name);
         call.run(load.get(), Op::create, operation, name);
+        internal::hit_create_fail_point("resume");
         TaskPtr activate = named_task(call, DM_DEVICE_RESUME, name, operation);
         call.run_with_nodes(activate.get(), Op::create, operation, name);
     } catch (const Error& failure) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "internal/dm_call.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
@@ -451,4 +452,60 @@ TEST_CASE("dm: raw thin pool refuses devices in use and reports a failed zeroing
     CHECK_FALSE(dm::info("lvmkit-dm-td-b").exists);
     CHECK_FALSE(dm::info(pool_name).exists);
     CHECK_FALSE(node_exists(pool_name));
+}
+
+namespace {
+const char* g_fail_at = nullptr;
+void fail_at(const char* step) {
+    if (g_fail_at != nullptr && std::string(step) == g_fail_at)
+        throw Error(Errc::dm_failed, "injected", step, "injected failure");
+}
+struct FailPointGuard {
+    explicit FailPointGuard(const char* step) {
+        g_fail_at = step;
+        dm::internal::set_create_fail_point(fail_at);
+    }
+    ~FailPointGuard() {
+        dm::internal::set_create_fail_point(nullptr);
+        g_fail_at = nullptr;
+    }
+};
+}  // namespace
+
+TEST_CASE("dm: a create that fails after the device exists is undone, or says what is left",
+          "[system][dm]") {
+    LoopDevice loop(8 * kMiB, "dm-undo");
+    const std::string name = "lvmkit-dm-undo";
+    Cleanup cleanup{{name}};
+    const dm::Table table{
+        {Sectors(0), Sectors(8 * kMiB / 512), dm::LinearTarget{loop.path(), Sectors(0)}}};
+
+    for (const char* step : {"load", "resume"}) {
+        INFO("failing step: " << step);
+        FailPointGuard guard(step);
+        const auto e = error_of([&] { dm::create(name, table); });
+        CHECK(e.errc() == Errc::dm_failed);
+        CHECK(e.message() == "injected failure");
+        CHECK_FALSE(dm::info(name).exists);
+        CHECK_FALSE(node_exists(name));
+    }
+    {
+        FailPointGuard guard("create");
+        CHECK(error_of([&] { dm::create(name, table); }).errc() == Errc::dm_failed);
+        CHECK_FALSE(dm::info(name).exists);
+    }
+    {
+        // The load fails and so does the undo: the error says the device is left.
+        FailPointGuard guard("undo");
+        g_fail_at = "undo";
+        const auto bad_table = dm::Table{
+            {Sectors(0), Sectors(8), dm::LinearTarget{"/dev/lvmkit-nothing", Sectors(0)}}};
+        const auto e = error_of([&] { dm::create(name, bad_table); });
+        CHECK(e.errc() == Errc::rollback_incomplete);
+        CHECK_THAT(e.message(), Catch::Contains("it is left"));
+        CHECK(e.sys_errno() == ENODEV);
+        CHECK(dm::info(name).exists);
+    }
+    dm::remove(name);  // the leftover has no table; removing it works
+    CHECK_FALSE(dm::info(name).exists);
 }
