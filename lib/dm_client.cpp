@@ -78,9 +78,13 @@ TargetStatus single_target_status(const std::string& name, const char* expected_
         std::string found;
         for (const auto& s : statuses)
             found += (found.empty() ? "" : ", ") + s.type;
+        std::string hint;
+        if (std::string(expected_type) == "thin-pool" && info(name + "-tpool").exists)
+            hint = " (LVM layers a pool that has thin volumes: its thin-pool target is '" + name +
+                   "-tpool')";
         throw Error(Errc::mismatch, operation, name,
                     std::string("expected one ") + expected_type + " target, found " +
-                        (found.empty() ? "none" : found));
+                        (found.empty() ? "none" : found) + hint);
     }
     return statuses.front();
 }

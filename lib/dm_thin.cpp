@@ -18,6 +18,8 @@ namespace lvmkit::dm {
 namespace {
 
 const std::string kCreatePool = "create raw thin pool";
+// LVM's smallest thin-pool metadata; the kernel's own floor is lower but such a pool fills at once.
+constexpr std::uint64_t kMinMetadataBytes = 2ull << 20;
 
 /// A file descriptor closed on destruction.
 class Fd {
@@ -88,9 +90,6 @@ std::uint64_t device_size_bytes(int fd, const std::string& path) {
 void zero_metadata_start(const std::string& path) {
     constexpr std::size_t kLength = 4096;
     Fd fd = open_exclusive(path, O_WRONLY | O_DIRECT | O_SYNC, "metadata");
-    if (device_size_bytes(fd.get(), path) < kLength)
-        throw Error(Errc::insufficient_space, kCreatePool, path,
-                    "the metadata device is smaller than 4 KiB");
     void* raw = nullptr;
     if (::posix_memalign(&raw, kLength, kLength) != 0)
         throw Error(Errc::io_error, kCreatePool, path, "out of memory", {}, ENOMEM);
@@ -206,6 +205,15 @@ ThinPool create_thin_pool(const RawThinPoolSpec& spec) {
     {
         Fd data = open_exclusive(spec.data_device, O_RDONLY, "data");
         data_bytes = device_size_bytes(data.get(), spec.data_device);
+    }
+    {
+        Fd metadata = open_exclusive(spec.metadata_device, O_RDONLY, "metadata");
+        const std::uint64_t metadata_bytes =
+            device_size_bytes(metadata.get(), spec.metadata_device);
+        if (metadata_bytes < kMinMetadataBytes)
+            throw Error(Errc::insufficient_space, kCreatePool, spec.metadata_device,
+                        "the metadata device has " + std::to_string(metadata_bytes >> 10) +
+                            " KiB; a thin pool needs at least 2 MiB (LVM's minimum)");
     }
     const std::uint64_t block = spec.data_block_size.count();
     const std::uint64_t length = (data_bytes / Sectors::size) / block * block;

@@ -4,7 +4,9 @@
 ///
 /// Every call takes lvmkit's libdevmapper lock, installs lvmkit's log hook (messages go to the log
 /// sink, category `dm`) and the udev policy (see udev_sync_enabled()), runs one or a few ioctls and
-/// returns plain values. Nothing here spawns `dmsetup`.
+/// returns plain values. Nothing here spawns `dmsetup`. Calls from several threads are
+/// serialised (libdevmapper's state is process-wide). Nothing is removed implicitly: removal is
+/// always an explicit call.
 #pragma once
 
 #include <chrono>
@@ -401,11 +403,13 @@ class ThinPool {
     std::string name_;
 };
 
-/// Validates @p spec, checks both devices can be opened exclusively, zeroes the start of the
-/// metadata device, then creates the pool device spanning the whole data device.
+/// Validates @p spec, checks both devices can be opened exclusively and the metadata device has
+/// at least 2 MiB, zeroes the start of the metadata device, then creates the pool device spanning
+/// the whole data device (rounded down to whole data blocks).
 /// Nothing is written when a check fails.
 /// @throws Error(Errc::invalid_argument) bad spec; Error(Errc::not_found) missing device;
-///         Error(Errc::already_exists) the name is taken; Error(Errc::device_in_use) a device is
+///         Error(Errc::already_exists) the name is taken; Error(Errc::insufficient_space) a
+///         device is too small; Error(Errc::device_in_use) a device is
 ///         held (mounted, used by another dm device); Error(Errc::io_error) zeroing failed;
 ///         as create().
 ThinPool create_thin_pool(const RawThinPoolSpec& spec);

@@ -231,6 +231,11 @@ TEST_CASE("dm: refusals leave nothing behind", "[system][dm]") {
               dm::create(name, {{Sectors(0), Sectors(8), dm::ZeroTarget{}}});
           }).errc() == Errc::already_exists);
     CHECK(error_of([&] { dm::thin_pool_status(name); }).errc() == Errc::mismatch);
+    dm::create(name + "-tpool", {{Sectors(0), Sectors(8), dm::ZeroTarget{}}});
+    cleanup.names.push_back(name + "-tpool");
+    CHECK_THAT(error_of([&] { dm::thin_pool_status(name); }).message(),
+               Catch::Contains("'lvmkit-dm-refuse-tpool'"));
+    dm::remove(name + "-tpool");
     dm::remove(name);
 }
 
@@ -419,6 +424,16 @@ TEST_CASE("dm: raw thin pool refuses devices in use and reports a failed zeroing
     spec.data_block_size = Sectors(100);
     CHECK(error_of([&] { dm::create_thin_pool(spec); }).errc() == Errc::invalid_argument);
     spec.data_block_size = Sectors(128);
+    {
+        LoopDevice tiny(1 * kMiB, "dm-tiny");
+        spec.metadata_device = tiny.path();
+        spec.data_device = other.path();
+        const auto small = error_of([&] { dm::create_thin_pool(spec); });
+        CHECK(small.errc() == Errc::insufficient_space);
+        CHECK_THAT(small.message(), Catch::Contains("at least 2 MiB"));
+        spec.metadata_device = other.path();
+        spec.data_device = data.path();
+    }
     spec.name = pool_name;
     CHECK(error_of([&] { dm::create_thin_pool(spec); }).errc() == Errc::already_exists);
 
