@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "internal/dm_call.hpp"
@@ -523,4 +525,32 @@ TEST_CASE("dm: a create that fails after the device exists is undone, or says wh
     }
     dm::remove(name);  // the leftover has no table; removing it works
     CHECK_FALSE(dm::info(name).exists);
+}
+
+TEST_CASE("dm: calls from several threads are serialised", "[system][dm]") {
+    REQUIRE(lvmkit::test::load_module("dm-zero"));
+    const std::string name = "lvmkit-dm-threads";
+    Cleanup cleanup{{name + "-0", name + "-1", name + "-2"}};
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&, t] {
+            const std::string mine = name + "-" + std::to_string(t);
+            try {
+                for (int i = 0; i < 10; ++i) {
+                    dm::create(mine, {{Sectors(0), Sectors(8), dm::ZeroTarget{}}});
+                    if (dm::status(mine).size() != 1 || !dm::info(mine).exists)
+                        ++failures;
+                    dm::remove(mine);
+                }
+            } catch (const Error&) {
+                ++failures;
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    CHECK(failures == 0);
+    for (const auto& leftover : cleanup.names)
+        CHECK_FALSE(dm::info(leftover).exists);
 }
