@@ -47,6 +47,7 @@ __attribute__((format(printf, 5, 6))) void log_hook(int level, const char* /*fil
     char buffer[1024];
     va_list args;
     va_start(args, format);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above.
     const int written = std::vsnprintf(buffer, sizeof buffer, format, args);
     va_end(args);
     if (written < 0)
@@ -110,7 +111,6 @@ Errc errc_for(Op op, int sys_errno) noexcept {
         case ENXIO:
         case ENODEV:
         case ENOENT:
-            return Errc::not_found;
         case ENODATA:  // a thin-pool message naming a thin id the pool does not have
             return Errc::not_found;
         case EEXIST:

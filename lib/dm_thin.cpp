@@ -5,10 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
 
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
@@ -45,9 +43,8 @@ class Fd {
     int fd_;
 };
 
-struct FreeDeleter {
-    void operator()(void* p) const noexcept { std::free(p); }
-};
+// O_DIRECT wants an aligned buffer; a read-only static one needs no allocation.
+alignas(4096) const std::array<unsigned char, 4096> kZeros{};
 
 void require_block_device(const std::string& path, const char* role) {
     struct stat st {};
@@ -88,14 +85,9 @@ std::uint64_t device_size_bytes(int fd, const std::string& path) {
 
 // The kernel treats metadata whose superblock is all zeros as a new, empty pool.
 void zero_metadata_start(const std::string& path) {
-    constexpr std::size_t kLength = 4096;
+    constexpr std::size_t kLength = kZeros.size();
     Fd fd = open_exclusive(path, O_WRONLY | O_DIRECT | O_SYNC, "metadata");
-    void* raw = nullptr;
-    if (::posix_memalign(&raw, kLength, kLength) != 0)
-        throw Error(Errc::io_error, kCreatePool, path, "out of memory", {}, ENOMEM);
-    std::unique_ptr<void, FreeDeleter> buffer(raw);
-    std::memset(buffer.get(), 0, kLength);
-    const ssize_t written = ::pwrite(fd.get(), buffer.get(), kLength, 0);
+    const ssize_t written = ::pwrite(fd.get(), kZeros.data(), kLength, 0);
     if (written != static_cast<ssize_t>(kLength)) {
         const int err = written < 0 ? errno : EIO;
         throw Error(Errc::io_error, kCreatePool, path,
@@ -237,7 +229,10 @@ void remove_thin_pool(const std::string& name, const RemoveOptions& options) {
 void teardown_thin_pool(const std::string& name, const RemoveOptions& options) {
     const ThinPool pool(name);
     for (const auto& thin : pool.active_thins()) {
-        log(LogCategory::dm, LogLevel::info, "teardown of " + name + ": removing " + thin);
+        std::string line = "teardown of " + name;
+        line += ": removing ";
+        line += thin;
+        log(LogCategory::dm, LogLevel::info, line);
         remove(thin, options);
     }
     remove(name, options);
