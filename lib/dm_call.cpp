@@ -47,6 +47,7 @@ __attribute__((format(printf, 5, 6))) void log_hook(int level, const char* /*fil
     char buffer[1024];
     va_list args;
     va_start(args, format);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above.
     const int written = std::vsnprintf(buffer, sizeof buffer, format, args);
     va_end(args);
     if (written < 0)
@@ -73,6 +74,8 @@ std::string describe_failure(Op op, int sys_errno) {
                           : "the device is busy (open, or in use)";
         case EEXIST:
             return "the object exists already";
+        case ENODATA:
+            return "the target has no such object (e.g. thin device id)";
         case EINVAL:
             return "the kernel refused the request (its reason is in the kernel log; "
                    "libdevmapper's message follows)";
@@ -82,6 +85,19 @@ std::string describe_failure(Op op, int sys_errno) {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<FailPoint> g_create_fail_point{nullptr};
+}  // namespace
+
+void set_create_fail_point(FailPoint hook) noexcept {
+    g_create_fail_point.store(hook);
+}
+
+void hit_create_fail_point(const char* step) {
+    if (const FailPoint hook = g_create_fail_point.load())
+        hook(step);
+}
 
 bool udev_sync_policy(const char* dm_disable_udev_env, bool udev_control_exists) noexcept {
     // libdevmapper reads DM_DISABLE_UDEV as "set at all", so any value disables it.
@@ -95,6 +111,7 @@ Errc errc_for(Op op, int sys_errno) noexcept {
         case ENXIO:
         case ENODEV:
         case ENOENT:
+        case ENODATA:  // a thin-pool message naming a thin id the pool does not have
             return Errc::not_found;
         case EEXIST:
             return Errc::already_exists;
@@ -127,10 +144,16 @@ LibdmCall::~LibdmCall() {
 
 TaskPtr LibdmCall::task(int type, const std::string& operation, const std::string& object) {
     TaskPtr task(dm_task_create(type));
-    if (!task)
-        throw Error(Errc::dm_failed, operation, object, "dm_task_create failed (out of memory?)",
-                    messages_, ENOMEM);
-    return task;
+    if (task)
+        return task;
+    // dm_task_create fails when libdevmapper can not reach the kernel driver (it checks the
+    // driver version the first time), not only when memory runs out.
+    if (::access("/sys/class/misc/device-mapper", F_OK) != 0)
+        throw Error(Errc::unsupported, operation, object,
+                    "the kernel has no device-mapper driver (is dm-mod loaded?)", messages_);
+    throw Error(Errc::dm_failed, operation, object,
+                "libdevmapper could not start a task (can not talk to the device-mapper driver?)",
+                messages_);
 }
 
 void LibdmCall::check(int setter_result, const std::string& operation, const std::string& object,
@@ -160,8 +183,11 @@ void LibdmCall::run_with_nodes(dm_task* task, Op op, const std::string& operatio
                         messages_, sys_errno);
         return;
     }
+    // As dmsetup does by default: udev's dm rules make the nodes; libdevmapper's fallback would
+    // race with them.
     std::uint32_t cookie = 0;
-    check(dm_task_set_cookie(task, &cookie, 0), operation, object, "dm_task_set_cookie");
+    check(dm_task_set_cookie(task, &cookie, DM_UDEV_DISABLE_LIBRARY_FALLBACK), operation, object,
+          "dm_task_set_cookie");
     const int ok = dm_task_run(task);
     const int sys_errno = ok != 0 ? 0 : dm_task_get_errno(task);
     // The cookie must be waited for whether the ioctl worked or not (libdevmapper completes it

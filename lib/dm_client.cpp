@@ -72,15 +72,19 @@ TaskPtr run_read(LibdmCall& call, int type, const std::string& name, const std::
 
 // The single target of a device that must be of @p expected_type.
 TargetStatus single_target_status(const std::string& name, const char* expected_type,
-                                  const std::string& operation) {
-    const auto statuses = status(name);
+                                  const std::string& operation, bool no_flush) {
+    const auto statuses = status(name, no_flush);
     if (statuses.size() != 1 || statuses.front().type != expected_type) {
         std::string found;
         for (const auto& s : statuses)
             found += (found.empty() ? "" : ", ") + s.type;
+        std::string hint;
+        if (std::string(expected_type) == "thin-pool" && info(name + "-tpool").exists)
+            hint = " (LVM layers a pool that has thin volumes: its thin-pool target is '" + name +
+                   "-tpool')";
         throw Error(Errc::mismatch, operation, name,
                     std::string("expected one ") + expected_type + " target, found " +
-                        (found.empty() ? "none" : found));
+                        (found.empty() ? "none" : found) + hint);
     }
     return statuses.front();
 }
@@ -88,6 +92,7 @@ TargetStatus single_target_status(const std::string& name, const char* expected_
 // Removes the device a failed create() left; a failed removal becomes rollback_incomplete.
 void undo_create(LibdmCall& call, const std::string& name, const Error& failure) {
     try {
+        internal::hit_create_fail_point("undo");
         TaskPtr task = named_task(call, DM_DEVICE_REMOVE, name, "undo create");
         call.check(dm_task_retry_remove(task.get()), "undo create", name, "dm_task_retry_remove");
         call.run_with_nodes(task.get(), Op::remove, "undo create", name);
@@ -176,9 +181,9 @@ std::vector<TargetStatus> status(const std::string& name, bool no_flush) {
     return result;
 }
 
-ThinPoolStatus thin_pool_status(const std::string& name) {
+ThinPoolStatus thin_pool_status(const std::string& name, bool commit_first) {
     const std::string operation = "read thin-pool status";
-    const TargetStatus line = single_target_status(name, "thin-pool", operation);
+    const TargetStatus line = single_target_status(name, "thin-pool", operation, !commit_first);
     ThinPoolStatus parsed = parse_thin_pool_status(line.params);
     if (auto* usage = std::get_if<ThinPoolUsage>(&parsed)) {
         const Table pool_table = table(name);
@@ -191,7 +196,7 @@ ThinPoolStatus thin_pool_status(const std::string& name) {
 }
 
 ThinStatus thin_status(const std::string& name) {
-    const TargetStatus line = single_target_status(name, "thin", "read thin status");
+    const TargetStatus line = single_target_status(name, "thin", "read thin status", false);
     return parse_thin_status(line.params);
 }
 
@@ -212,13 +217,16 @@ void create(const std::string& name, const Table& table, const CreateOptions& op
     if (!options.uuid.empty())
         call.check(dm_task_set_uuid(task.get(), options.uuid.c_str()), operation, name,
                    "dm_task_set_uuid");
+    internal::hit_create_fail_point("create");
     call.run(task.get(), Op::create, operation, name);
     try {
+        internal::hit_create_fail_point("load");
         TaskPtr load = named_task(call, DM_DEVICE_RELOAD, name, operation);
         if (options.read_only)
             call.check(dm_task_set_ro(load.get()), operation, name, "dm_task_set_ro");
         add_targets(call, load.get(), table, operation, name);
         call.run(load.get(), Op::create, operation, name);
+        internal::hit_create_fail_point("resume");
         TaskPtr activate = named_task(call, DM_DEVICE_RESUME, name, operation);
         call.run_with_nodes(activate.get(), Op::create, operation, name);
     } catch (const Error& failure) {

@@ -5,10 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
 
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
@@ -18,6 +16,8 @@ namespace lvmkit::dm {
 namespace {
 
 const std::string kCreatePool = "create raw thin pool";
+// LVM's smallest thin-pool metadata; the kernel's own floor is lower but such a pool fills at once.
+constexpr std::uint64_t kMinMetadataBytes = 2ull << 20;
 
 /// A file descriptor closed on destruction.
 class Fd {
@@ -43,9 +43,8 @@ class Fd {
     int fd_;
 };
 
-struct FreeDeleter {
-    void operator()(void* p) const noexcept { std::free(p); }
-};
+// O_DIRECT wants an aligned buffer; a read-only static one needs no allocation.
+alignas(4096) const std::array<unsigned char, 4096> kZeros{};
 
 void require_block_device(const std::string& path, const char* role) {
     struct stat st {};
@@ -86,17 +85,9 @@ std::uint64_t device_size_bytes(int fd, const std::string& path) {
 
 // The kernel treats metadata whose superblock is all zeros as a new, empty pool.
 void zero_metadata_start(const std::string& path) {
-    constexpr std::size_t kLength = 4096;
+    constexpr std::size_t kLength = kZeros.size();
     Fd fd = open_exclusive(path, O_WRONLY | O_DIRECT | O_SYNC, "metadata");
-    if (device_size_bytes(fd.get(), path) < kLength)
-        throw Error(Errc::insufficient_space, kCreatePool, path,
-                    "the metadata device is smaller than 4 KiB");
-    void* raw = nullptr;
-    if (::posix_memalign(&raw, kLength, kLength) != 0)
-        throw Error(Errc::io_error, kCreatePool, path, "out of memory", {}, ENOMEM);
-    std::unique_ptr<void, FreeDeleter> buffer(raw);
-    std::memset(buffer.get(), 0, kLength);
-    const ssize_t written = ::pwrite(fd.get(), buffer.get(), kLength, 0);
+    const ssize_t written = ::pwrite(fd.get(), kZeros.data(), kLength, 0);
     if (written != static_cast<ssize_t>(kLength)) {
         const int err = written < 0 ? errno : EIO;
         throw Error(Errc::io_error, kCreatePool, path,
@@ -168,6 +159,35 @@ void ThinPool::activate_thin(const std::string& name, std::uint32_t id, Sectors 
     create(name, {{Sectors(0), size, ThinTarget{"/dev/mapper/" + name_, id, std::nullopt}}});
 }
 
+std::vector<std::string> ThinPool::active_thins() const {
+    const DeviceInfo pool = info(name_);
+    if (!pool.exists)
+        throw Error(Errc::not_found, "list thin devices of pool", name_,
+                    "no such device-mapper device");
+    const std::string by_number = pool.number.str();
+    const std::string by_path = "/dev/mapper/" + name_;
+    std::vector<std::string> thins;
+    for (const auto& device : list_devices()) {
+        Table lines;
+        try {
+            lines = table(device.name);
+        } catch (const Error& e) {
+            if (e.errc() == Errc::not_found)
+                continue;  // removed meanwhile
+            throw;
+        }
+        for (const auto& line : lines) {
+            const auto* thin = std::get_if<ThinTarget>(&line.target);
+            if (thin != nullptr &&
+                (thin->pool_device == by_number || thin->pool_device == by_path)) {
+                thins.push_back(device.name);
+                break;
+            }
+        }
+    }
+    return thins;  // list_devices() is sorted
+}
+
 ThinPool create_thin_pool(const RawThinPoolSpec& spec) {
     check_spec(spec);
     if (info(spec.name).exists)
@@ -177,6 +197,15 @@ ThinPool create_thin_pool(const RawThinPoolSpec& spec) {
     {
         Fd data = open_exclusive(spec.data_device, O_RDONLY, "data");
         data_bytes = device_size_bytes(data.get(), spec.data_device);
+    }
+    {
+        Fd metadata = open_exclusive(spec.metadata_device, O_RDONLY, "metadata");
+        const std::uint64_t metadata_bytes =
+            device_size_bytes(metadata.get(), spec.metadata_device);
+        if (metadata_bytes < kMinMetadataBytes)
+            throw Error(Errc::insufficient_space, kCreatePool, spec.metadata_device,
+                        "the metadata device has " + std::to_string(metadata_bytes >> 10) +
+                            " KiB; a thin pool needs at least 2 MiB (LVM's minimum)");
     }
     const std::uint64_t block = spec.data_block_size.count();
     const std::uint64_t length = (data_bytes / Sectors::size) / block * block;
@@ -194,6 +223,18 @@ ThinPool create_thin_pool(const RawThinPoolSpec& spec) {
 }
 
 void remove_thin_pool(const std::string& name, const RemoveOptions& options) {
+    remove(name, options);
+}
+
+void teardown_thin_pool(const std::string& name, const RemoveOptions& options) {
+    const ThinPool pool(name);
+    for (const auto& thin : pool.active_thins()) {
+        std::string line = "teardown of " + name;
+        line += ": removing ";
+        line += thin;
+        log(LogCategory::dm, LogLevel::info, line);
+        remove(thin, options);
+    }
     remove(name, options);
 }
 

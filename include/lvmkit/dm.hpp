@@ -4,7 +4,9 @@
 ///
 /// Every call takes lvmkit's libdevmapper lock, installs lvmkit's log hook (messages go to the log
 /// sink, category `dm`) and the udev policy (see udev_sync_enabled()), runs one or a few ioctls and
-/// returns plain values. Nothing here spawns `dmsetup`.
+/// returns plain values. Nothing here spawns `dmsetup`. Calls from several threads are
+/// serialised (libdevmapper's state is process-wide). Nothing is removed implicitly: removal is
+/// always an explicit call.
 #pragma once
 
 #include <chrono>
@@ -311,10 +313,14 @@ std::vector<TargetStatus> status(const std::string& name, bool no_flush = false)
 
 /// The typed status of a thin pool device (e.g. `docker-thinpool` or `docker-thinpool-tpool`),
 /// including its data block size from the table.
+/// @param commit_first let the kernel commit the pool's metadata before reporting (what plain
+///        `dmsetup status` does): a superblock write and a flush of the metadata device on each
+///        call. The default reads the kernel's in-core figures, which are current; the kernel
+///        commits by itself every second and on every flush from a thin device.
 /// @throws Error(Errc::not_found) when there is no such device; Error(Errc::mismatch) when it is
 ///         not a single thin-pool target; Error(Errc::parse_error) for a status line lvmkit can
 ///         not read.
-ThinPoolStatus thin_pool_status(const std::string& name);
+ThinPoolStatus thin_pool_status(const std::string& name, bool commit_first = false);
 
 /// The typed status of a thin volume.
 /// @throws as thin_pool_status().
@@ -388,16 +394,22 @@ class ThinPool {
     /// Activates thin device @p id as device @p name with @p size (its virtual size).
     /// @throws Error(Errc::invalid_argument) for a bad name or zero size; as create()
     void activate_thin(const std::string& name, std::uint32_t id, Sectors size) const;
+    /// Names of the active thin devices that map onto this pool (a thin target naming the pool
+    /// by path or by major:minor), sorted.
+    /// @throws Error(Errc::not_found) when the pool does not exist; as table()
+    std::vector<std::string> active_thins() const;
 
   private:
     std::string name_;
 };
 
-/// Validates @p spec, checks both devices can be opened exclusively, zeroes the start of the
-/// metadata device, then creates the pool device spanning the whole data device.
+/// Validates @p spec, checks both devices can be opened exclusively and the metadata device has
+/// at least 2 MiB, zeroes the start of the metadata device, then creates the pool device spanning
+/// the whole data device (rounded down to whole data blocks).
 /// Nothing is written when a check fails.
 /// @throws Error(Errc::invalid_argument) bad spec; Error(Errc::not_found) missing device;
-///         Error(Errc::already_exists) the name is taken; Error(Errc::device_in_use) a device is
+///         Error(Errc::already_exists) the name is taken; Error(Errc::insufficient_space) a
+///         device is too small; Error(Errc::device_in_use) a device is
 ///         held (mounted, used by another dm device); Error(Errc::io_error) zeroing failed;
 ///         as create().
 ThinPool create_thin_pool(const RawThinPoolSpec& spec);
@@ -405,5 +417,11 @@ ThinPool create_thin_pool(const RawThinPoolSpec& spec);
 /// Removes a pool device; its thin volumes must be removed first.
 /// @throws as remove().
 void remove_thin_pool(const std::string& name, const RemoveOptions& options = {});
+
+/// Deactivates every active thin device of pool @p name, then the pool. The thin devices'
+/// data stays in the pool's metadata (nothing is deleted); creating a pool over the same
+/// devices with create_thin_pool() would zero it.
+/// @throws as remove(); Error(Errc::busy) names the thin device still open.
+void teardown_thin_pool(const std::string& name, const RemoveOptions& options = {});
 
 }  // namespace lvmkit::dm

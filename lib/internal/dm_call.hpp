@@ -63,4 +63,10 @@ Errc errc_for(Op op, int sys_errno) noexcept;
 /// (Decides only from its arguments, so unit tests can check the policy without udev.)
 bool udev_sync_policy(const char* dm_disable_udev_env, bool udev_control_exists) noexcept;
 
+/// Test seam: when set, called with the name of each step of create() ("create", "load",
+/// "resume", "undo") before the step runs; a test makes a step fail by throwing from it.
+using FailPoint = void (*)(const char* step);
+void set_create_fail_point(FailPoint hook) noexcept;
+void hit_create_fail_point(const char* step);
+
 }  // namespace lvmkit::dm::internal

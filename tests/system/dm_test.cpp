@@ -6,14 +6,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "internal/dm_call.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
@@ -230,6 +233,11 @@ TEST_CASE("dm: refusals leave nothing behind", "[system][dm]") {
               dm::create(name, {{Sectors(0), Sectors(8), dm::ZeroTarget{}}});
           }).errc() == Errc::already_exists);
     CHECK(error_of([&] { dm::thin_pool_status(name); }).errc() == Errc::mismatch);
+    dm::create(name + "-tpool", {{Sectors(0), Sectors(8), dm::ZeroTarget{}}});
+    cleanup.names.push_back(name + "-tpool");
+    CHECK_THAT(error_of([&] { dm::thin_pool_status(name); }).message(),
+               Catch::Contains("'lvmkit-dm-refuse-tpool'"));
+    dm::remove(name + "-tpool");
     dm::remove(name);
 }
 
@@ -285,6 +293,14 @@ TEST_CASE("dm: raw thin pool, thin volumes, snapshot, out of data space", "[syst
     CHECK(target.features.skip_block_zeroing);
     CHECK_FALSE(target.features.read_only);
 
+    // Same text as the CLI reads (the library never runs it; the test compares).
+    const auto raw = dm::status(pool_name);
+    REQUIRE(raw.size() == 1);
+    const auto cli = lvmkit::test::run_command({"dmsetup", "status", pool_name});
+    REQUIRE(cli.exit_code == 0);
+    CHECK(cli.output ==
+          "0 " + std::to_string(raw[0].length.count()) + " thin-pool " + raw[0].params + "\n");
+
     const auto fresh = usage_of(pool.status());
     CHECK(fresh.transaction_id == 0);
     CHECK(fresh.used_data_blocks == 0);
@@ -309,7 +325,8 @@ TEST_CASE("dm: raw thin pool, thin volumes, snapshot, out of data space", "[syst
     CHECK(error_of([&] { pool.set_transaction_id(0, 2); }).errc() == Errc::dm_failed);
     // An id that exists is refused.
     const auto taken = error_of([&] { pool.create_thin(1); });
-    CHECK(taken.errc() != Errc::invalid_argument);
+    CHECK(taken.errc() == Errc::already_exists);
+    CHECK(taken.sys_errno() == EEXIST);
     CHECK(error_of([&] { pool.create_thin(dm::kMaxThinDeviceId + 1); }).errc() ==
           Errc::invalid_argument);
 
@@ -358,7 +375,7 @@ TEST_CASE("dm: raw thin pool, thin volumes, snapshot, out of data space", "[syst
     pool.delete_thin(1);
     const auto emptied = usage_of(pool.status());
     CHECK(emptied.used_data_blocks == 0);
-    CHECK(error_of([&] { pool.delete_thin(1); }).errc() == Errc::dm_failed);
+    CHECK(error_of([&] { pool.delete_thin(1); }).errc() == Errc::not_found);
     dm::remove_thin_pool(pool_name);
 
     for (const auto& name : cleanup.names) {
@@ -409,6 +426,16 @@ TEST_CASE("dm: raw thin pool refuses devices in use and reports a failed zeroing
     spec.data_block_size = Sectors(100);
     CHECK(error_of([&] { dm::create_thin_pool(spec); }).errc() == Errc::invalid_argument);
     spec.data_block_size = Sectors(128);
+    {
+        LoopDevice tiny(1 * kMiB, "dm-tiny");
+        spec.metadata_device = tiny.path();
+        spec.data_device = other.path();
+        const auto small = error_of([&] { dm::create_thin_pool(spec); });
+        CHECK(small.errc() == Errc::insufficient_space);
+        CHECK_THAT(small.message(), Catch::Contains("at least 2 MiB"));
+        spec.metadata_device = other.path();
+        spec.data_device = data.path();
+    }
     spec.name = pool_name;
     CHECK(error_of([&] { dm::create_thin_pool(spec); }).errc() == Errc::already_exists);
 
@@ -424,8 +451,106 @@ TEST_CASE("dm: raw thin pool refuses devices in use and reports a failed zeroing
     CHECK_FALSE(dm::info("lvmkit-dm-pool-c").exists);
     dm::remove("lvmkit-dm-errdev");
 
-    pool.delete_thin(8);
-    pool.delete_thin(7);
-    dm::remove_thin_pool(pool_name);
+    // Teardown removes the active thins, then the pool; an open thin stops it with busy.
+    pool.activate_thin("lvmkit-dm-td-a", 7, Sectors(8192));
+    pool.activate_thin("lvmkit-dm-td-b", 8, Sectors(8192));
+    cleanup.names.insert(cleanup.names.begin(), {"lvmkit-dm-td-a", "lvmkit-dm-td-b"});
+    CHECK(pool.active_thins() == std::vector<std::string>{"lvmkit-dm-td-a", "lvmkit-dm-td-b"});
+    {
+        Fd holder(::open("/dev/mapper/lvmkit-dm-td-b", O_RDONLY | O_CLOEXEC));
+        REQUIRE(holder.fd >= 0);
+        const auto busy = error_of([&] { dm::teardown_thin_pool(pool_name, {false, false}); });
+        CHECK(busy.errc() == Errc::busy);
+        CHECK(busy.object() == "lvmkit-dm-td-b");
+        CHECK(dm::info(pool_name).exists);
+    }
+    CHECK(pool.active_thins() == std::vector<std::string>{"lvmkit-dm-td-b"});
+    dm::teardown_thin_pool(pool_name);
+    CHECK_FALSE(dm::info("lvmkit-dm-td-b").exists);
     CHECK_FALSE(dm::info(pool_name).exists);
+    CHECK_FALSE(node_exists(pool_name));
+}
+
+namespace {
+const char* g_fail_at = nullptr;
+void fail_at(const char* step) {
+    if (g_fail_at != nullptr && std::string(step) == g_fail_at)
+        throw Error(Errc::dm_failed, "injected", step, "injected failure");
+}
+struct FailPointGuard {
+    explicit FailPointGuard(const char* step) {
+        g_fail_at = step;
+        dm::internal::set_create_fail_point(fail_at);
+    }
+    ~FailPointGuard() {
+        dm::internal::set_create_fail_point(nullptr);
+        g_fail_at = nullptr;
+    }
+};
+}  // namespace
+
+TEST_CASE("dm: a create that fails after the device exists is undone, or says what is left",
+          "[system][dm]") {
+    LoopDevice loop(8 * kMiB, "dm-undo");
+    const std::string name = "lvmkit-dm-undo";
+    Cleanup cleanup{{name}};
+    const dm::Table table{
+        {Sectors(0), Sectors(8 * kMiB / 512), dm::LinearTarget{loop.path(), Sectors(0)}}};
+
+    for (const char* step : {"load", "resume"}) {
+        INFO("failing step: " << step);
+        FailPointGuard guard(step);
+        const auto e = error_of([&] { dm::create(name, table); });
+        CHECK(e.errc() == Errc::dm_failed);
+        CHECK(e.message() == "injected failure");
+        CHECK_FALSE(dm::info(name).exists);
+        CHECK_FALSE(node_exists(name));
+    }
+    {
+        FailPointGuard guard("create");
+        CHECK(error_of([&] { dm::create(name, table); }).errc() == Errc::dm_failed);
+        CHECK_FALSE(dm::info(name).exists);
+    }
+    {
+        // The load fails and so does the undo: the error says the device is left.
+        FailPointGuard guard("undo");
+        g_fail_at = "undo";
+        const auto bad_table = dm::Table{
+            {Sectors(0), Sectors(8), dm::LinearTarget{"/dev/lvmkit-nothing", Sectors(0)}}};
+        const auto e = error_of([&] { dm::create(name, bad_table); });
+        CHECK(e.errc() == Errc::rollback_incomplete);
+        CHECK_THAT(e.message(), Catch::Contains("it is left"));
+        CHECK(e.sys_errno() == ENODEV);
+        CHECK(dm::info(name).exists);
+    }
+    dm::remove(name);  // the leftover has no table; removing it works
+    CHECK_FALSE(dm::info(name).exists);
+}
+
+TEST_CASE("dm: calls from several threads are serialised", "[system][dm]") {
+    REQUIRE(lvmkit::test::load_module("dm-zero"));
+    const std::string name = "lvmkit-dm-threads";
+    Cleanup cleanup{{name + "-0", name + "-1", name + "-2"}};
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&, t] {
+            const std::string mine = name + "-" + std::to_string(t);
+            try {
+                for (int i = 0; i < 10; ++i) {
+                    dm::create(mine, {{Sectors(0), Sectors(8), dm::ZeroTarget{}}});
+                    if (dm::status(mine).size() != 1 || !dm::info(mine).exists)
+                        ++failures;
+                    dm::remove(mine);
+                }
+            } catch (const Error&) {
+                ++failures;
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    CHECK(failures == 0);
+    for (const auto& leftover : cleanup.names)
+        CHECK_FALSE(dm::info(leftover).exists);
 }
