@@ -39,12 +39,8 @@ std::string attach_loop(int backing_fd) {
         const int loop_fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
         if (loop_fd < 0)
             continue;
+        // No LO_FLAGS_AUTOCLEAR: it would detach the device as soon as we close it here.
         const bool attached = ::ioctl(loop_fd, LOOP_SET_FD, backing_fd) == 0;
-        if (attached) {
-            loop_info64 info{};
-            info.lo_flags = LO_FLAGS_AUTOCLEAR;
-            ::ioctl(loop_fd, LOOP_SET_STATUS64, &info);
-        }
         ::close(loop_fd);
         if (attached) {
             ::close(control);
