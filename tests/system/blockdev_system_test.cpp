@@ -357,3 +357,34 @@ TEST_CASE("blockdev: a device that fails writes makes wipe fail loudly", "[syste
     // Nothing reached the disk below.
     CHECK(inspect(loop.path()).signatures.size() == 1);
 }
+
+TEST_CASE("blockdev: an md RAID member is held, then carries linux_raid_member",
+          "[system][blockdev]") {
+    require_suite();
+    REQUIRE(lvmkit::test::load_module("raid1"));
+    LoopDevice a(kSize, "bd-md-a");
+    LoopDevice b(kSize, "bd-md-b");
+    const std::string md = "/dev/md127";
+    run_ok({"mdadm", "--create", md, "--run", "--quiet", "--level=1", "--raid-devices=2",
+            "--metadata=1.2", "--assume-clean", "--homehost=lvmkit", "--name=bdtest", a.path(),
+            b.path()});
+    const DeviceInfo held = inspect(a.path());
+    REQUIRE(held.holders.size() == 1);
+    CHECK(held.holders[0].kind == "md");
+    CHECK(held.holders[0].kernel_name == "md127");
+    CHECK(judge(held).kind == Verdict::Kind::in_use);
+    CHECK(errc_of([&] { wipe(a.path()); }) == Errc::device_in_use);
+    run_ok({"mdadm", "--stop", md});
+
+    const DeviceInfo member = inspect(a.path());
+    CHECK(member.holders.empty());
+    REQUIRE(member.signatures.size() == 1);
+    CHECK(member.signatures[0].type == "linux_raid_member");
+    CHECK(member.signatures[0].usage == Usage::raid);
+    CHECK(member.signatures[0].offset == Bytes(0x1000));
+    CHECK(member.signatures[0].label == "lvmkit:bdtest");
+    CHECK(judge(member).kind == Verdict::Kind::has_signatures);
+    CHECK(wipe(a.path()).wiped.size() == 1);
+    CHECK(wipe(b.path()).wiped.size() == 1);
+    CHECK(assess(a.path()).kind == Verdict::Kind::free);
+}
