@@ -340,6 +340,15 @@ DeviceSet device_set(const ResolvedPath& target, const std::vector<Partition>& p
     return set;
 }
 
+// btrfs (and other multi-device filesystems) report an anonymous device number in mountinfo;
+// the mount source still names the block device.
+const std::string* find_by_source(const DeviceSet& set, const std::string& source) {
+    struct stat st {};
+    if (source.rfind("/dev/", 0) != 0 || ::stat(source.c_str(), &st) != 0 || !S_ISBLK(st.st_mode))
+        return nullptr;
+    return set.find(st.st_rdev);
+}
+
 }  // namespace
 
 Users find_users(const ResolvedPath& target, const std::vector<Partition>& partitions,
@@ -349,6 +358,8 @@ Users find_users(const ResolvedPath& target, const std::vector<Partition>& parti
 
     for (const auto& entry : parse_mountinfo(read_text_file("/proc/self/mountinfo", operation))) {
         const std::string* name = set.find(makedev(entry.major, entry.minor));
+        if (name == nullptr)
+            name = find_by_source(set, entry.source);
         if (name != nullptr)
             users.mounts.push_back({*name, entry.mount_point, entry.fstype});
     }
