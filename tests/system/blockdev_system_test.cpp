@@ -143,8 +143,13 @@ TEST_CASE("blockdev: a fresh loop device is a free whole disk", "[system][blockd
     CHECK(info.signatures.empty());
     CHECK_FALSE(info.in_use());
     CHECK(assess(link).kind == Verdict::Kind::free);
-    // An image file needs the explicit option even when it backs a loop device.
+    // An image file needs the explicit option; the image behind a loop device is in use.
     CHECK(errc_of([&] { inspect(loop.backing_file()); }) == Errc::invalid_argument);
+    const InspectOptions image{true};
+    const Verdict backing = assess(loop.backing_file(), image);
+    CHECK(backing.kind == Verdict::Kind::in_use);
+    CHECK(backing.summary() == "in use: the image is held by loop device " + name);
+    CHECK(errc_of([&] { wipe(loop.backing_file(), {{}, true}); }) == Errc::device_in_use);
 }
 
 TEST_CASE("blockdev: signatures on loop devices, then wiped clean", "[system][blockdev]") {
