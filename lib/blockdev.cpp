@@ -608,7 +608,7 @@ bool restore(int fd, const std::vector<Signature>& erased, std::vector<std::stri
                     details, err);
     throw Error(
         Errc::rollback_incomplete, "wipe", target.path,
-        what + "; putting the erased signatures back failed too, the device is partly wiped",
+        what + "; putting the erased signatures back failed too, the device may be partly wiped",
         details, err);
 }
 
@@ -649,6 +649,9 @@ WipeResult wipe(const std::string& path, const WipeOptions& options) {
     const UniqueFd fd =
         open_target(target, O_RDWR | (target.is_block_device ? O_EXCL : 0), operation);
     refuse_if_used(target, partitions, operation);
+    // libblkid reads a device whose every read fails as "nothing found": wiping nothing there
+    // must not pass for success.
+    check_readable(fd.get(), target, size_of(fd.get(), target, operation), operation);
 
     const auto before = scan_signatures(fd.get(), path, operation);
     for (const auto& selector : options.only) {

@@ -340,6 +340,31 @@ DeviceSet device_set(const ResolvedPath& target, const std::vector<Partition>& p
     return set;
 }
 
+// btrfs (and other multi-device filesystems) report an anonymous device number in mountinfo;
+// the mount source still names the block device.
+const std::string* find_by_source(const DeviceSet& set, const std::string& source) {
+    struct stat st {};
+    if (source.rfind("/dev/", 0) != 0 || ::stat(source.c_str(), &st) != 0 || !S_ISBLK(st.st_mode))
+        return nullptr;
+    return set.find(st.st_rdev);
+}
+
+// Loop devices whose backing file is @p file: an image attached to a loop device is in use.
+std::vector<Holder> loops_backed_by(const std::string& file) {
+    std::vector<Holder> loops;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/sys/block", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("loop", 0) != 0)
+            continue;
+        std::ifstream in(entry.path() / "loop" / "backing_file");
+        std::string backing;
+        if (in && std::getline(in, backing) && backing == file)
+            loops.push_back({"the image", name, "loop", ""});
+    }
+    return loops;
+}
+
 }  // namespace
 
 Users find_users(const ResolvedPath& target, const std::vector<Partition>& partitions,
@@ -349,6 +374,8 @@ Users find_users(const ResolvedPath& target, const std::vector<Partition>& parti
 
     for (const auto& entry : parse_mountinfo(read_text_file("/proc/self/mountinfo", operation))) {
         const std::string* name = set.find(makedev(entry.major, entry.minor));
+        if (name == nullptr)
+            name = find_by_source(set, entry.source);
         if (name != nullptr)
             users.mounts.push_back({*name, entry.mount_point, entry.fstype});
     }
@@ -370,6 +397,10 @@ Users find_users(const ResolvedPath& target, const std::vector<Partition>& parti
     for (const auto& member : set.members) {
         auto held = holders_of(member.second, operation);
         users.holders.insert(users.holders.end(), held.begin(), held.end());
+    }
+    if (!target.is_block_device) {
+        auto loops = loops_backed_by(target.resolved);
+        users.holders.insert(users.holders.end(), loops.begin(), loops.end());
     }
     return users;
 }

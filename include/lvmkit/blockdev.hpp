@@ -75,11 +75,12 @@ struct Mount {
     std::string fstype;
 };
 
-/// A device stacked on the device or on one of its partitions (/sys/class/block/X/holders).
+/// A device stacked on the device or on one of its partitions (/sys/class/block/X/holders), or
+/// for an image file a loop device it backs.
 struct Holder {
-    std::string held_kernel_name;  ///< the device or partition that is held
-    std::string kernel_name;       ///< the holder: `dm-0`, `md127`
-    std::string kind;              ///< `dm`, `md` or `other`
+    std::string held_kernel_name;  ///< the device or partition that is held (`the image`)
+    std::string kernel_name;       ///< the holder: `dm-0`, `md127`, `loop3`
+    std::string kind;              ///< `dm`, `md`, `loop` or `other`
     std::string name;              ///< dm name (`docker-thinpool`) or md name, when known
 };
 
