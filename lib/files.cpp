@@ -452,6 +452,7 @@ WriteResult FileWriter::write(std::string_view path, std::string_view content,
             return result;  // already there: no write, no backup, mtime kept
     }
     result.created = !existing.exists;
+    result.written_content = std::string(content);
 
     result.created_directories =
         make_parents(root_.path(), parent_of(result.host_path), fault_hook_);
@@ -513,17 +514,20 @@ void FileWriter::undo(const WriteResult& result) const {
     if (!result.changed)
         return;
     const Existing current = inspect(result.host_path);
-    if (result.created) {
-        if (current.exists) {
-            unlink_file(result.host_path, fault_hook_);
-            fsync_directory(parent_of(result.host_path), fault_hook_);
-        }
+    if (result.created && !current.exists) {
         remove_directories(result.created_directories);
         return;
     }
-    if (!current.exists || current.is_symlink || !S_ISREG(current.st.st_mode))
+    if (!current.exists || current.is_symlink || !S_ISREG(current.st.st_mode) ||
+        read_host_file(result.host_path, false) != result.written_content)
         throw Error(Errc::mismatch, "undo write", result.host_path,
-                    "the file is gone or replaced since lvmkit wrote it; not restoring");
+                    "the file changed since lvmkit wrote it; leaving it as it is");
+    if (result.created) {
+        unlink_file(result.host_path, fault_hook_);
+        fsync_directory(parent_of(result.host_path), fault_hook_);
+        remove_directories(result.created_directories);
+        return;
+    }
     bool renamed = false;
     atomic_replace(result.host_path, result.previous_content.value_or(""), meta_of(current.st),
                    true, fault_hook_, renamed);

@@ -322,6 +322,22 @@ TEST_CASE("A failure while creating a new file leaves no file and no directory",
     CHECK(entries(tmp.path()).empty());
 }
 
+TEST_CASE("undo keeps a change someone made after lvmkit's write", "[config][files]") {
+    TempDir tmp;
+    const std::string host = tmp.path() + "/x";
+    FileWriter writer{TargetRoot(tmp.path())};
+    const auto created = writer.write("/x", "ours");
+    spit(host, "edited by the admin");
+    CHECK_THROWS_MATCHES(writer.undo(created), Error, Catch::Predicate<Error>([](const Error& e) {
+                             return e.errc() == Errc::mismatch;
+                         }));
+    CHECK(slurp(host) == "edited by the admin");
+    const auto replaced = writer.write("/x", "ours again");
+    spit(host, "edited again");
+    CHECK_THROWS_AS(writer.undo(replaced), Error);
+    CHECK(slurp(host) == "edited again");
+}
+
 TEST_CASE("undo refuses when the file was replaced by something else", "[config][files]") {
     TempDir tmp;
     const std::string host = tmp.path() + "/x";
