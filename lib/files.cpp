@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <deque>
+#include <memory>
 #include <random>
 #include <utility>
 
@@ -363,11 +365,11 @@ TargetRoot::TargetRoot(std::string root) {
     if (root.empty() || root.front() != '/')
         throw Error(Errc::invalid_argument, "open target root", root,
                     "the target root must be an absolute path");
-    char* real = ::realpath(root.c_str(), nullptr);
-    if (real == nullptr)
+    // realpath() mallocs its result: own it with free() as the deleter.
+    const std::unique_ptr<char, decltype(&::free)> real(::realpath(root.c_str(), nullptr), &::free);
+    if (!real)
         throw_errno("open target root", root, "the target root does not exist", errno);
-    root_ = real;
-    ::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath's contract
+    root_ = real.get();
     struct stat st {};
     if (::stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(Errc::not_found, "open target root", root_, "is not a directory");
