@@ -110,10 +110,10 @@ std::string read_link(const std::string& host_path) {
 }
 
 std::string temp_suffix() {
-    static std::random_device device;
+    // One engine per thread: writers on different threads never share state.
+    thread_local std::mt19937 engine{std::random_device{}()};
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     std::uniform_int_distribution<std::size_t> pick(0, sizeof(alphabet) - 2);
-    std::mt19937 engine(device());
     std::string out;
     for (int i = 0; i < 8; ++i)
         out += alphabet[pick(engine)];
