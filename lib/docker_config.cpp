@@ -249,6 +249,8 @@ ConfigEdit finish(const internal::JsonDocument& document, const Json& value,
     }
     edit.text = internal::dump_json(document, value);
     edit.changed = edit.text != document.original;
+    for (const auto& number : document.respelled_numbers)
+        edit.notes.push_back("number " + number);
     return edit;
 }
 
