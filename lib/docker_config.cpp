@@ -99,7 +99,7 @@ void check_option_value(std::string_view name, std::string_view value) {
 
 /// `name=value` split the way Docker's ParseKeyValueOpt does, name lowercased as Docker does.
 std::pair<std::string, std::string> split_option(const std::string& entry) {
-    auto trim = [](std::string s) {
+    auto trim = [](const std::string& s) {
         const auto first = s.find_first_not_of(" \t");
         const auto last = s.find_last_not_of(" \t");
         return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
@@ -205,7 +205,8 @@ void set_option(std::vector<std::string>& opts, const std::string& name, const s
         if (!same_value(name, existing_value, value)) {
             if (name == kThinPoolDev && on_conflict == OnConflict::refuse)
                 throw Error(Errc::conflict, "merge", kDaemonJson,
-                            "dm.thinpooldev is \"" + existing_value + "\", another pool than " +
+                            "dm.thinpooldev is \"" + existing_value +
+                                "\", another pool than " +  // NOLINT
                                 value + " (pass OnConflict::replace to point Docker at ours)");
             notes.push_back("changed storage-opts \"" + *it + "\" to \"" + wanted + "\"");
             *it = wanted;
@@ -248,6 +249,8 @@ ConfigEdit finish(const internal::JsonDocument& document, const Json& value,
     }
     edit.text = internal::dump_json(document, value);
     edit.changed = edit.text != document.original;
+    for (const auto& number : document.respelled_numbers)
+        edit.notes.push_back("number " + number);
     return edit;
 }
 
@@ -385,7 +388,7 @@ std::vector<std::string> storage_opts(const DockerDevicemapperConfig& config) {
     if (config.deferred_deletion)
         opts.push_back(std::string(kDeferredDeletion) + "=true");
     for (const auto& [name, value] : config.extra_options)
-        opts.push_back(name + "=" + value);
+        opts.push_back(name + '=' + value);  // NOLINT(performance-inefficient-string-concatenation)
     return opts;
 }
 

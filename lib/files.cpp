@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <deque>
+#include <memory>
 #include <random>
 #include <utility>
 
@@ -108,10 +110,10 @@ std::string read_link(const std::string& host_path) {
 }
 
 std::string temp_suffix() {
-    static std::random_device device;
+    // One engine per thread: writers on different threads never share state.
+    thread_local std::mt19937 engine{std::random_device{}()};
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     std::uniform_int_distribution<std::size_t> pick(0, sizeof(alphabet) - 2);
-    std::mt19937 engine(device());
     std::string out;
     for (int i = 0; i < 8; ++i)
         out += alphabet[pick(engine)];
@@ -363,11 +365,11 @@ TargetRoot::TargetRoot(std::string root) {
     if (root.empty() || root.front() != '/')
         throw Error(Errc::invalid_argument, "open target root", root,
                     "the target root must be an absolute path");
-    char* real = ::realpath(root.c_str(), nullptr);
-    if (real == nullptr)
+    // realpath() mallocs its result: own it with free() as the deleter.
+    const std::unique_ptr<char, decltype(&::free)> real(::realpath(root.c_str(), nullptr), &::free);
+    if (!real)
         throw_errno("open target root", root, "the target root does not exist", errno);
-    root_ = real;
-    ::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath's contract
+    root_ = real.get();
     struct stat st {};
     if (::stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(Errc::not_found, "open target root", root_, "is not a directory");
@@ -452,6 +454,7 @@ WriteResult FileWriter::write(std::string_view path, std::string_view content,
             return result;  // already there: no write, no backup, mtime kept
     }
     result.created = !existing.exists;
+    result.written_content = std::string(content);
 
     result.created_directories =
         make_parents(root_.path(), parent_of(result.host_path), fault_hook_);
@@ -513,17 +516,20 @@ void FileWriter::undo(const WriteResult& result) const {
     if (!result.changed)
         return;
     const Existing current = inspect(result.host_path);
-    if (result.created) {
-        if (current.exists) {
-            unlink_file(result.host_path, fault_hook_);
-            fsync_directory(parent_of(result.host_path), fault_hook_);
-        }
+    if (result.created && !current.exists) {
         remove_directories(result.created_directories);
         return;
     }
-    if (!current.exists || current.is_symlink || !S_ISREG(current.st.st_mode))
+    if (!current.exists || current.is_symlink || !S_ISREG(current.st.st_mode) ||
+        read_host_file(result.host_path, false) != result.written_content)
         throw Error(Errc::mismatch, "undo write", result.host_path,
-                    "the file is gone or replaced since lvmkit wrote it; not restoring");
+                    "the file changed since lvmkit wrote it; leaving it as it is");
+    if (result.created) {
+        unlink_file(result.host_path, fault_hook_);
+        fsync_directory(parent_of(result.host_path), fault_hook_);
+        remove_directories(result.created_directories);
+        return;
+    }
     bool renamed = false;
     atomic_replace(result.host_path, result.previous_content.value_or(""), meta_of(current.st),
                    true, fault_hook_, renamed);

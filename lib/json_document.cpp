@@ -75,7 +75,12 @@ class StrictSax final : public nlohmann::json_sax<Json> {
     bool boolean(bool) override { return true; }
     bool number_integer(number_integer_t) override { return true; }
     bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool number_float(number_float_t value, const string_t& text) override {
+        const std::string written = Json(value).dump();
+        if (written != text)
+            respelled_.push_back(text + " is written back as " + written);
+        return true;
+    }
     bool string(string_t&) override { return true; }
     bool binary(binary_t&) override { return true; }
     bool start_object(std::size_t) override { return open(); }
@@ -103,6 +108,7 @@ class StrictSax final : public nlohmann::json_sax<Json> {
     std::size_t containers() const { return containers_; }
     const std::string& duplicate() const { return duplicate_; }
     const std::string& syntax_message() const { return syntax_message_; }
+    std::vector<std::string> respelled() const { return respelled_; }
 
   private:
     bool open() {
@@ -125,6 +131,7 @@ class StrictSax final : public nlohmann::json_sax<Json> {
     Failure failure_ = Failure::none;
     std::string duplicate_;
     std::string syntax_message_;
+    std::vector<std::string> respelled_;
 };
 
 /// nlohmann's "[json.exception.parse_error.101] parse error at line 2, column 5: syntax error
@@ -141,12 +148,13 @@ std::string readable(const std::string& message) {
     throw Error(Errc::parse_error, "read", what, message);
 }
 
-void check_strict(std::string_view body, const std::string& what) {
+/// @return the numbers whose spelling changes when written back.
+std::vector<std::string> check_strict(std::string_view body, const std::string& what) {
     StrictSax sax;
     nlohmann::json::sax_parse(body, &sax, nlohmann::json::input_format_t::json, true, false);
     switch (sax.failure()) {
         case StrictSax::Failure::none:
-            return;
+            return sax.respelled();
         case StrictSax::Failure::syntax:
             refuse(what, "is not valid JSON: " + readable(sax.syntax_message()));
         case StrictSax::Failure::duplicate:
@@ -157,6 +165,7 @@ void check_strict(std::string_view body, const std::string& what) {
             refuse(what, at(locate(body, sax.containers(), false)) + ": nested deeper than " +
                              std::to_string(kMaxJsonDepth) + " levels");
     }
+    return {};
 }
 
 }  // namespace
@@ -174,7 +183,7 @@ JsonDocument load_json_object(std::optional<std::string_view> text, const std::s
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
         return document;
     document.was_empty = false;
-    check_strict(body, what);
+    document.respelled_numbers = check_strict(body, what);
     document.value = Json::parse(body);
     if (!document.value.is_object())
         refuse(what, at(first_token(body)) + ": the top level is " +

@@ -80,7 +80,8 @@ struct WriteResult {
     bool created = false;   ///< the file did not exist before
     std::string backup_host_path;  ///< the backup's host path, empty when none was kept
     bool backup_created = false;   ///< this write made the backup (so undo may remove it)
-    std::optional<std::string> previous_content;   ///< content before the write, if it existed
+    std::optional<std::string> previous_content;  ///< content before the write, if it existed
+    std::string written_content;  ///< what lvmkit wrote (undo refuses if the file differs now)
     std::vector<std::string> created_directories;  ///< host paths of parents made, outermost first
 };
 
@@ -113,8 +114,8 @@ class FileWriter {
     /// Puts back what @p result replaced: removes a file it created (and the directories it
     /// made, when empty), or atomically rewrites the previous content (keeping mode and owner)
     /// and removes a backup that write made. Does nothing for an unchanged result.
-    /// @throws Error as write() does; Error(Errc::mismatch) when the file was since replaced by
-    ///         something that is not a regular file, or removed.
+    /// @throws Error as write() does; Error(Errc::mismatch) when the file no longer holds what
+    ///         lvmkit wrote (someone edited, replaced or removed it since): their change is kept.
     void undo(const WriteResult& result) const;
 
     /// Restores @p path from its backup (the default name or @p backup_path) by renaming the

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lvmkit::internal {
 
@@ -20,6 +21,9 @@ struct JsonDocument {
     bool had_bom = false;
     bool was_empty = true;  ///< missing, empty or whitespace only
     std::string original;   ///< the text as given (empty when the file is missing)
+    /// Numbers nlohmann reads as doubles whose text changes when written back (`1e3` becomes
+    /// `1000.0`, integers beyond 64 bits lose digits); listed so a plan can say so.
+    std::vector<std::string> respelled_numbers;
 };
 
 /// Loads @p text (std::nullopt: missing file) whose top level must be an object.

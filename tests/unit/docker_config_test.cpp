@@ -394,3 +394,16 @@ TEST_CASE("daemon.json inverse: remove our entries, keep the user's keys", "[con
                              has_code_and_text(Errc::parse_error, "line 1"));
     }
 }
+
+TEST_CASE("daemon.json merge says when a number is written back in another spelling",
+          "[config][docker]") {
+    const auto edit = lvmkit::merge_daemon_json(
+        R"({"a": 1e3, "b": 1.10, "c": 2.5, "d": 18446744073709551616})", seed_config());
+    CHECK(edit.text.find("\"a\": 1000.0,") != std::string::npos);
+    CHECK(edit.text.find("\"c\": 2.5,") != std::string::npos);
+    const std::vector<std::string> tail(edit.notes.end() - 3, edit.notes.end());
+    CHECK(tail == std::vector<std::string>{
+                      "number 1e3 is written back as 1000.0", "number 1.10 is written back as 1.1",
+                      "number 18446744073709551616 is written back as 1.8446744073709552e+19"});
+    CHECK_FALSE(lvmkit::merge_daemon_json(edit.text, seed_config()).changed);
+}

@@ -322,6 +322,22 @@ TEST_CASE("A failure while creating a new file leaves no file and no directory",
     CHECK(entries(tmp.path()).empty());
 }
 
+TEST_CASE("undo keeps a change someone made after lvmkit's write", "[config][files]") {
+    TempDir tmp;
+    const std::string host = tmp.path() + "/x";
+    FileWriter writer{TargetRoot(tmp.path())};
+    const auto created = writer.write("/x", "ours");
+    spit(host, "edited by the admin");
+    CHECK_THROWS_MATCHES(writer.undo(created), Error, Catch::Predicate<Error>([](const Error& e) {
+                             return e.errc() == Errc::mismatch;
+                         }));
+    CHECK(slurp(host) == "edited by the admin");
+    const auto replaced = writer.write("/x", "ours again");
+    spit(host, "edited again");
+    CHECK_THROWS_AS(writer.undo(replaced), Error);
+    CHECK(slurp(host) == "edited again");
+}
+
 TEST_CASE("undo refuses when the file was replaced by something else", "[config][files]") {
     TempDir tmp;
     const std::string host = tmp.path() + "/x";
@@ -368,4 +384,48 @@ TEST_CASE("A failed undo after a late failure keeps the backup and says so", "[c
         CHECK(std::string(e.what()).find("x.lvmkit-backup") != std::string::npos);
     }
     CHECK(slurp(host + ".lvmkit-backup") == "old");
+}
+
+TEST_CASE("restore_backup, remove and undo failures leave the files as they were",
+          "[config][files]") {
+    TempDir tmp;
+    const std::string host = tmp.path() + "/daemon.json";
+    spit(host, "old");
+    FileWriter plain{TargetRoot(tmp.path())};
+    const auto result = plain.write("/daemon.json", "new");
+    const auto failing = [&](FileStep step, int err) {
+        return FileWriter{TargetRoot(tmp.path()), [step, err](FileStep at, const std::string&) {
+                              return at == step ? err : 0;
+                          }};
+    };
+    SECTION("restore_backup: rename fails") {
+        CHECK_THROWS_MATCHES(failing(FileStep::rename, EROFS).restore_backup("/daemon.json"), Error,
+                             Catch::Predicate<Error>([](const Error& e) {
+                                 return e.errc() == Errc::permission_denied;
+                             }));
+        CHECK(slurp(host) == "new");
+        CHECK(slurp(host + ".lvmkit-backup") == "old");
+    }
+    SECTION("remove: unlink fails") {
+        CHECK_THROWS_AS(failing(FileStep::remove, EIO).remove("/daemon.json"), Error);
+        CHECK(slurp(host) == "new");
+    }
+    SECTION("undo: each step of the rewrite fails") {
+        const auto step =
+            GENERATE(FileStep::create_temp, FileStep::write, FileStep::fsync, FileStep::rename);
+        CAPTURE(lvmkit::to_string(step));
+        CHECK_THROWS_AS(failing(step, ENOSPC).undo(result), Error);
+        CHECK(slurp(host) == "new");
+        CHECK(slurp(host + ".lvmkit-backup") == "old");
+        CHECK(entries(tmp.path()) ==
+              std::vector<std::string>{"daemon.json", "daemon.json.lvmkit-backup"});
+        // Once the fault is gone, undo works.
+        plain.undo(result);
+        CHECK(slurp(host) == "old");
+    }
+    SECTION("undo of a created file: unlink fails") {
+        const auto created = plain.write("/new.json", "x");
+        CHECK_THROWS_AS(failing(FileStep::remove, EBUSY).undo(created), Error);
+        CHECK(slurp(tmp.path() + "/new.json") == "x");
+    }
 }
