@@ -1,0 +1,144 @@
+// The facade's pure parts: spec validation, extent arithmetic, size resolution and the autoextend
+// headroom advisor, checked against the numbers LVM produces for the seed layout.
+#include <catch2/catch.hpp>
+
+#include "internal/setup_internal.hpp"
+#include "lvmkit/error.hpp"
+
+using namespace lvmkit;
+using namespace lvmkit::setup;
+using namespace lvmkit::setup::internal;
+
+namespace {
+
+ThinPoolSpec seed_spec() {
+    ThinPoolSpec spec;
+    spec.devices = {"/dev/sdb"};
+    return spec;
+}
+
+SystemState blank_disk(Bytes size) {
+    SystemState state;
+    state.pool_name = "thinpool";
+    DeviceState device;
+    device.path = "/dev/sdb";
+    device.size = size;
+    state.devices.push_back(device);
+    return state;
+}
+
+std::string refusal(const ThinPoolSpec& spec) {
+    try {
+        validate_spec(spec);
+    } catch (const Error& e) {
+        CHECK(e.errc() == Errc::invalid_argument);
+        return e.what();
+    }
+    return "accepted";
+}
+
+}  // namespace
+
+TEST_CASE("setup: the seed layout on a 1 GiB disk resolves as LVM does", "[setup]") {
+    // 1 GiB minus the 1 MiB data offset is 255 extents of 4 MiB; LVM gave 242 + 2 (+2 spare).
+    const auto sizes = resolve_sizes(seed_spec(), blank_disk(Bytes::GiB(1)));
+    CHECK(sizes.extent_size == Bytes::MiB(4));
+    CHECK(sizes.vg_extents == 255);
+    CHECK(sizes.data_extents == 242);
+    CHECK(sizes.metadata_extents == 2);
+    CHECK(sizes.spare_extents == 2);
+    CHECK(sizes.free_extents_after == 9);
+}
+
+TEST_CASE("setup: the headroom advisor sees the seed's layout can not autoextend data", "[setup]") {
+    const auto sizes = resolve_sizes(seed_spec(), blank_disk(Bytes::GiB(100)));
+    const auto headroom = compute_headroom(sizes, 80, 20);
+    CHECK(headroom.autoextend_enabled);
+    // 95% data: one 20% step needs 19% of the VG; only ~3% stays free.
+    CHECK(headroom.data_steps_possible == 0);
+    CHECK(headroom.metadata_step_possible);
+    CHECK(headroom.data_step_extents == (sizes.data_extents * 20 + 99) / 100);
+}
+
+TEST_CASE("setup: headroom counts growing steps until the VG is full", "[setup]") {
+    ResolvedSizes sizes;
+    sizes.extent_size = Bytes::MiB(4);
+    sizes.data_extents = 100;
+    sizes.metadata_extents = 10;
+    sizes.free_extents_after = 100;
+    const auto headroom = compute_headroom(sizes, 80, 20);
+    // Steps of 20, 24, 29 fit in 100 (73 used); the next, 35, does not.
+    CHECK(headroom.data_steps_possible == 3);
+    CHECK(headroom.metadata_step_extents == 2);
+    CHECK_FALSE(compute_headroom(sizes, 100, 20).autoextend_enabled);
+    CHECK(compute_headroom(sizes, 100, 20).data_steps_possible == 0);
+}
+
+TEST_CASE("setup: extents_of rounds percentages down and bytes up", "[setup]") {
+    const Bytes extent = Bytes::MiB(4);
+    CHECK(extents_of(Percent{95, PercentOf::VG}, extent, 255, 255) == 242);
+    CHECK(extents_of(Percent{1, PercentOf::VG}, extent, 99, 99) == 0);
+    CHECK(extents_of(Percent{50, PercentOf::FREE}, extent, 1000, 300) == 150);
+    CHECK(extents_of(Bytes::MiB(9), extent, 0, 0) == 3);
+    CHECK(extents_of(Extents{7}, extent, 0, 0) == 7);
+}
+
+TEST_CASE("setup: spec validation names the problem", "[setup]") {
+    auto spec = seed_spec();
+    CHECK(refusal(spec) == "accepted");
+
+    spec.devices.clear();
+    CHECK(refusal(spec).find("name at least one device") != std::string::npos);
+    spec.devices = {"sdb"};
+    CHECK(refusal(spec).find("absolute path") != std::string::npos);
+    spec.devices = {"/dev/sdb", "/dev/sdb"};
+    CHECK(refusal(spec).find("named twice") != std::string::npos);
+
+    spec = seed_spec();
+    spec.data_size = Percent{95, PercentOf::VG};
+    spec.metadata_size = Percent{6, PercentOf::VG};
+    CHECK(refusal(spec).find("exceed 100%") != std::string::npos);
+
+    spec = seed_spec();
+    spec.chunk_size = Bytes::KiB(100);
+    CHECK(refusal(spec).find("64 KiB") != std::string::npos);
+    spec.chunk_size = Bytes::KiB(32);
+    CHECK(refusal(spec) != "accepted");
+    spec.chunk_size = Bytes::GiB(2);
+    CHECK(refusal(spec) != "accepted");
+
+    spec = seed_spec();
+    spec.autoextend_threshold = 49;
+    CHECK(refusal(spec) != "accepted");
+    spec.autoextend_threshold = 101;
+    CHECK(refusal(spec) != "accepted");
+
+    spec = seed_spec();
+    spec.profile_name = "bad name";
+    CHECK(refusal(spec) != "accepted");
+
+    spec = seed_spec();
+    spec.daemon_json = "etc/docker/daemon.json";
+    CHECK(refusal(spec).find("absolute path") != std::string::npos);
+
+    // `<pool>meta` must itself be a valid LV name: 124 + "meta" is 128 characters.
+    spec = seed_spec();
+    spec.pool = LvName(std::string(124, 'p'));
+    CHECK(refusal(spec).find("at most 127") != std::string::npos);
+}
+
+TEST_CASE("setup: the plan prints its steps and says when there is nothing to do", "[setup]") {
+    Plan plan;
+    plan.steps.push_back({StepKind::probe, "Check /dev/sdb", false});
+    plan.steps.push_back({StepKind::create_pv, "Create PV label on /dev/sdb", true});
+    CHECK(plan.nothing_to_do());
+    CHECK(plan.to_text().find("Nothing to do") != std::string::npos);
+    plan.steps.push_back({StepKind::create_vg, "Create VG docker", false});
+    CHECK_FALSE(plan.nothing_to_do());
+    const std::string text = plan.to_text();
+    CHECK(text.find("  2. [done] Create PV label on /dev/sdb") != std::string::npos);
+    CHECK(text.find("  3. [ do ] Create VG docker") != std::string::npos);
+    const std::string json = plan.to_json();
+    CHECK(json.find("\"step\": \"create_vg\"") != std::string::npos);
+    CHECK(json.find("\"nothing_to_do\": false") != std::string::npos);
+}
