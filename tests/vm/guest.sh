@@ -34,8 +34,9 @@ setup_env() {
 	umask 022
 }
 
+# The guest has no udev/kmod helper to autoload dm targets, so load every one tests use.
 setup_modules() {
-	modprobe -a dm-mod dm-thin-pool dm-flakey dm-delay loop ||
+	modprobe -a dm-mod dm-thin-pool dm-flakey dm-delay dm-zero dm-log-writes loop ||
 		{ echo "lvmkit-vm: modprobe of the dm/loop modules failed" >&4; return 1; }
 }
 
