@@ -1,5 +1,6 @@
 // Reading the system and deciding: environment checks, device judgement, the plan and its
 // text/JSON forms. Writes nothing.
+#include <fcntl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -35,6 +36,16 @@ bool file_mentions(const std::string& path, const std::string& needle) {
         if (line.find(needle) != std::string::npos)
             return true;
     return false;
+}
+
+// libdevmapper mknods /dev/mapper/control even where the kernel has no device-mapper, so the
+// node must open (which also makes a modular kernel load dm-mod).
+bool device_mapper_available() {
+    const int fd = ::open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ::close(fd);
+    return true;
 }
 
 // The kernel loads dm-thin-pool on the first thin-pool table; it is enough that it can.
@@ -231,9 +242,10 @@ std::string devices_text(const ThinPoolSpec& spec) {
 void check_environment(const ThinPoolSpec& spec) {
     if (::geteuid() != 0)
         throw Error(Errc::permission_denied, kPreflight, "", "setting up a thin pool needs root");
-    if (!exists("/dev/mapper/control"))
+    if (!device_mapper_available())
         throw Error(Errc::unsupported, kPreflight, "/dev/mapper/control",
-                    "device-mapper is not available (load it with: modprobe dm_mod)");
+                    "device-mapper is not available in this kernel (load it with: modprobe "
+                    "dm_mod)");
     if (!thin_pool_target_available())
         throw Error(Errc::unsupported, kPreflight, "dm-thin-pool",
                     "the kernel has no thin-pool target (module dm-thin-pool)");
@@ -249,7 +261,8 @@ void check_environment(const ThinPoolSpec& spec) {
 
 std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg) {
     for (auto& report : session.vgs())
-        if (report.name == vg.str()) return std::move(report);
+        if (report.name == vg.str())
+            return std::move(report);
     return std::nullopt;
 }
 

@@ -14,11 +14,13 @@ build_lvmkit() {
     cmake --build "$build_dir" -j "$jobs"
 }
 
-# True when this host can run device-mapper tests itself (root, dm present or loadable).
+# True when this host's kernel runs device-mapper itself (root, dm in the kernel or loadable).
+# A /dev/mapper/control node alone proves nothing: packages create it on kernels without dm.
+kernel_has_device_mapper() { grep -qw device-mapper /proc/misc 2>/dev/null; }
 host_has_device_mapper() {
     [[ $(id -u) -eq 0 ]] || return 1
-    [[ -e /dev/mapper/control ]] && return 0
-    modprobe dm-thin-pool >/dev/null 2>&1 && [[ -e /dev/mapper/control ]]
+    kernel_has_device_mapper && return 0
+    modprobe dm-thin-pool >/dev/null 2>&1 && kernel_has_device_mapper
 }
 
 # Runs a command as root with device-mapper: directly where the host has it, else inside the

@@ -63,8 +63,11 @@ std::string attach_loop(int backing_fd, int* loop_fd_out) {
 const char* system_suite_unavailable() {
     if (::geteuid() != 0)
         return "not root";
-    if (::access("/dev/mapper/control", F_OK) != 0)
-        return "no /dev/mapper/control (device-mapper)";
+    // The node alone proves nothing: libdevmapper mknods it even on kernels without dm.
+    const int control = ::open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+    if (control < 0)
+        return "the kernel has no device-mapper (/dev/mapper/control does not open)";
+    ::close(control);
     if (::access("/dev/loop-control", F_OK) != 0)
         return "no /dev/loop-control";
     return nullptr;
