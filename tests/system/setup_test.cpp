@@ -445,3 +445,30 @@ TEST_CASE("setup: autoextend grows a monitored pool past its threshold", "[syste
     setup::teardown(spec, force);
     CHECK(device_is_blank(disk.path()));
 }
+
+TEST_CASE("setup: containerd's devmapper snapshotter instead of Docker", "[system][setup]") {
+    LoopDevice disk(kDisk, "setup-containerd");
+    ScratchDir root;
+    auto spec = spec_for({disk.path()}, root);
+    spec.consumer = setup::Consumer::containerd;
+    spec.containerd_config = "/etc/containerd/config.toml";
+    const std::string config = root.path() + spec.containerd_config;
+    REQUIRE(run_command({"mkdir", "-p", root.path() + "/etc/containerd"}).exit_code == 0);
+    std::ofstream(config) << "version = 2\n\n# keep me\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
+                             "  sandbox_image = \"pause:3.9\"\n";
+    setup::apply(spec);
+    CHECK(setup::verify(spec).empty());
+    const std::string text = read_file(config);
+    CHECK(text.find("# keep me") != std::string::npos);
+    CHECK(text.find("sandbox_image = \"pause:3.9\"") != std::string::npos);
+    CHECK(text.find("[plugins.\"io.containerd.snapshotter.v1.devmapper\"]") != std::string::npos);
+    CHECK(text.find("pool_name = \"docker-thinpool\"") != std::string::npos);
+    CHECK(::access((root.path() + "/etc/docker/daemon.json").c_str(), F_OK) != 0);
+    CHECK(setup::status(spec).config_agrees);
+    CHECK(setup::apply(spec).nothing_to_do);
+    setup::teardown(spec);
+    const std::string after = read_file(config);
+    CHECK(after.find("devmapper") == std::string::npos);
+    CHECK(after.find("sandbox_image") != std::string::npos);
+    CHECK(device_is_blank(disk.path()));
+}
