@@ -314,7 +314,8 @@ std::string hint_for(const lvmkit::Error& error) {
             return "the existing pool differs from the options; run `lvmkit-docker status`, "
                    "then repeat with matching options or tear it down first";
         case Errc::conflict:
-            return "the daemon config uses another driver or pool; --replace-config takes it over";
+            return "an existing file or setting contradicts the request (for a daemon config "
+                   "that uses another driver or pool, --replace-config takes it over)";
         case Errc::already_exists:
             return "pick another --vg, or use --existing-vg to take space from it";
         case Errc::busy:

@@ -191,23 +191,33 @@ TEST_CASE("cli: refusals and failures have their exit codes", "[system][cli]") {
         CHECK(contains(blkid.output, "ext4"));
     }
 
-    SECTION("a step that fails: 1, and the run's LVM objects are gone") {
+    SECTION("a step that fails: 1, and the run's LVM objects are gone again") {
         LoopDevice disk(kDisk, "cli-fail");
-        // /etc/docker is a file, so writing daemon.json fails after the pool exists.
-        ::mkdir((root.path() + "/etc").c_str(), 0755);
-        std::ofstream(root.path() + "/etc/docker") << "not a directory\n";
-        const auto args = pool_args(disk.path(), root);
+        // A read-only root: the plan reads it fine, writing daemon.json (the last step) fails
+        // after the pool exists, so apply has real work to undo.
+        const std::string ro = root.path() + "/ro";
+        ::mkdir(ro.c_str(), 0755);
+        REQUIRE(
+            run_command({"mount", "-t", "tmpfs", "-o", "ro,size=1m", "lvmkit-ro", ro}).exit_code ==
+            0);
+        const auto args =
+            std::vector<std::string>{"--device", disk.path(), "--vg", kVg, "--root", ro};
         const auto r = cli(std::vector<std::string>{"setup", "--yes"} + args);
+        run_command({"umount", ro});
         INFO(r.output);
-        CHECK((r.exit_code == 1 || r.exit_code == 3));
-        CHECK(contains(r.output, "lvmkit-docker: "));
-        // Whatever the code, the disk is as it was: no VG, no PV label.
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.output, "] FAILED "));
+        CHECK(contains(r.output, "removed again"));
+        CHECK(contains(r.output, "hint: "));
+        // The disk is as it was: no PV label, no VG, no pool.
         const auto plan =
-            cli(std::vector<std::string>{"plan", "--json", "--no-docker-config"} + args, false);
+            cli(std::vector<std::string>{"plan", "--json", "--no-docker-config", "--device",
+                                         disk.path(), "--vg", kVg, "--root", root.path()},
+                false);
         INFO(plan.output);
         REQUIRE(plan.exit_code == 0);
         for (const auto& step : nlohmann::json::parse(plan.output)["steps"])
-            if (step["step"] != "probe" && step["step"] != "write_profile")
+            if (step["step"] != "probe")
                 CHECK(step["done"] == false);
     }
 }
@@ -229,3 +239,42 @@ TEST_CASE("cli: config prints what setup would write, touching nothing", "[syste
     struct stat st {};
     CHECK(::stat((root.path() + "/etc").c_str(), &st) != 0);
 }
+
+#ifdef LVMKIT_EXAMPLES_DIR
+TEST_CASE("cli: the embedder examples run against a real pool", "[system][cli]") {
+    const std::string dir = LVMKIT_EXAMPLES_DIR;
+    LoopDevice disk(kDisk, "cli-examples");
+    ScratchDir root;
+
+    // plan-only: one JSON document, nothing written
+    auto r = run_command({dir + "/example-installer_plan", disk.path(), root.path()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(nlohmann::json::parse(r.output)["steps"].size() > 3);
+
+    // setup into a target root with progress lines (docker/thinpool: the defaults)
+    r = run_command({dir + "/example-install_into_root", disk.path(), root.path()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.output, "finished"));
+    CHECK(contains(read_file(root.path() + "/etc/docker/daemon.json"), "docker-thinpool"));
+
+    r = run_command({dir + "/example-pool_status", "docker", "thinpool", "--json"});
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(nlohmann::json::parse(r.output)["exists"] == true);
+
+    r = cli({"teardown", "--yes", "--device", disk.path(), "--root", root.path()});
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+
+    // the dm layer alone: a raw pool with two thin volumes, removed again
+    LoopDevice meta(64ull << 20, "cli-raw-meta");
+    LoopDevice data(kDisk, "cli-raw-data");
+    r = run_command({dir + "/example-raw_thin_pool", meta.path(), data.path()});
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.output, "/dev/mapper/lvmkit-example-thin2"));
+    CHECK(contains(r.output, "removed lvmkit-example-pool"));
+}
+#endif
