@@ -1,5 +1,6 @@
 // lvmkit-docker: plan, set up, inspect and remove an LVM thin pool for Docker or containerd.
 // Uses lvmkit's public API only (setup.hpp for the work, the config headers for `config`).
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,6 +28,15 @@ using Clock = std::chrono::steady_clock;
 
 bool is_terminal(FILE* stream) {
     return ::isatty(::fileno(stream)) == 1;
+}
+
+// The live line must fit one terminal row, or `\r` can not redraw it.
+std::string fit_terminal(const std::string& text, std::size_t reserved, FILE* stream) {
+    winsize size{};
+    if (::ioctl(::fileno(stream), TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
+        return text;
+    const std::size_t room = size.ws_col > reserved + 4 ? size.ws_col - reserved : 4;
+    return text.size() <= room ? text : text.substr(0, room - 3) + "...";
 }
 
 std::string seconds_text(std::chrono::milliseconds ms) {
@@ -140,8 +150,9 @@ class ProgressView {
             return;
         const auto elapsed =
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+        const std::string text = fit_terminal(current_.description, 30, out_);
         std::fprintf(out_, "\r\033[K[%2zu/%zu] ...     %s  %s", current_.index, current_.total,
-                     current_.description.c_str(), seconds_text(elapsed).c_str());
+                     text.c_str(), seconds_text(elapsed).c_str());
         std::fflush(out_);
     }
 
