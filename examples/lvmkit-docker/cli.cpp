@@ -323,6 +323,8 @@ std::string hint_for(const lvmkit::Error& error) {
         case Errc::rollback_incomplete:
             return "remove what is listed by hand (lvremove/vgremove/pvremove), then run the same "
                    "command again";
+        case Errc::timeout:
+            return "the run was stopped or timed out; running the same command again resumes";
         case Errc::invalid_argument:
             return "see `lvmkit-docker <command> --help` for the allowed values";
         default:

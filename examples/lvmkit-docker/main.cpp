@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,6 +26,46 @@ namespace {
 
 namespace setup = lvmkit::setup;
 using Clock = std::chrono::steady_clock;
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int signal_number) {
+    g_stop_signal = signal_number;
+}
+
+// While apply() or teardown() runs, SIGINT/SIGTERM (Ctrl-C, systemctl stop) stop the run before
+// its next step, so apply rolls back instead of dying half way. A second signal kills as usual.
+class StopBetweenSteps {
+  public:
+    StopBetweenSteps() {
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        action.sa_flags = static_cast<int>(SA_RESETHAND);
+        sigemptyset(&action.sa_mask);
+        ::sigaction(SIGINT, &action, &old_int_);
+        ::sigaction(SIGTERM, &action, &old_term_);
+    }
+    ~StopBetweenSteps() {
+        ::sigaction(SIGINT, &old_int_, nullptr);
+        ::sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    StopBetweenSteps(const StopBetweenSteps&) = delete;
+    StopBetweenSteps& operator=(const StopBetweenSteps&) = delete;
+
+    /// For ApplyOptions::before_step: throws once a signal has arrived.
+    static void check(setup::StepKind next) {
+        if (g_stop_signal == 0)
+            return;
+        throw lvmkit::Error(lvmkit::Errc::timeout, "interrupt", setup::to_string(next),
+                            std::string("stopped by ") +
+                                (g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                                " before this step");
+    }
+
+  private:
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
 
 bool is_terminal(FILE* stream) {
     return ::isatty(::fileno(stream)) == 1;
@@ -262,6 +303,8 @@ int run_setup(const Invocation& inv) {
     ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
     setup::ApplyOptions options;
     options.on_progress = [&view](const setup::Progress& p) { view(p); };
+    options.before_step = &StopBetweenSteps::check;
+    const StopBetweenSteps stop_guard;
     setup::ApplyResult result;
     try {
         result = setup::apply(inv.spec, options);

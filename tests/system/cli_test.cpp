@@ -1,6 +1,8 @@
 // lvmkit-docker, the built binary, on loop devices under a real kernel: plan, setup (plain
 // progress without a terminal), a re-run with --json, status, teardown, config, and the exit
 // codes for usage errors, refusals and a failure that is rolled back.
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -220,6 +222,70 @@ TEST_CASE("cli: refusals and failures have their exit codes", "[system][cli]") {
             if (step["step"] != "probe")
                 CHECK(step["done"] == false);
     }
+}
+
+namespace {
+
+// Starts lvmkit-docker with stdout+stderr on a pipe, reads until @p marker shows up, sends
+// @p signal_number, and returns the exit code and everything it printed.
+lvmkit::test::CommandResult run_and_signal(const std::vector<std::string>& args,
+                                           const std::string& marker, int signal_number) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(fds[1], STDOUT_FILENO);
+        ::dup2(fds[1], STDERR_FILENO);
+        ::close(fds[0]);
+        ::close(fds[1]);
+        const std::string path = binary();
+        std::vector<char*> argv{const_cast<char*>(path.c_str())};
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        std::_Exit(127);
+    }
+    ::close(fds[1]);
+    lvmkit::test::CommandResult result;
+    bool sent = false;
+    char buffer[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) {
+        result.output.append(buffer, static_cast<std::size_t>(n));
+        if (!sent && result.output.find(marker) != std::string::npos) {
+            ::kill(pid, signal_number);
+            sent = true;
+        }
+    }
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("cli: SIGTERM during setup stops before the next step and rolls back", "[system][cli]") {
+    LoopDevice disk(kDisk, "cli-sigint");
+    ScratchDir root;
+    const auto args = pool_args(disk.path(), root);
+    // SIGTERM, as systemctl stop sends (liblvm2cmd handles SIGINT itself in places), once the VG
+    // exists: the run must undo the VG and the PV label, then exit 1.
+    const auto r = run_and_signal(std::vector<std::string>{"setup", "--yes"} + args,
+                                  "] done    Create VG", SIGTERM);
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.output, "stopped by SIGTERM"));
+    CHECK(contains(r.output, "removed again"));
+    const auto plan = cli(std::vector<std::string>{"plan", "--json"} + args, false);
+    INFO(plan.output);
+    REQUIRE(plan.exit_code == 0);
+    for (const auto& step : nlohmann::json::parse(plan.output)["steps"])
+        if (step["step"] != "probe")
+            CHECK(step["done"] == false);
 }
 
 TEST_CASE("cli: config prints what setup would write, touching nothing", "[system][cli]") {
