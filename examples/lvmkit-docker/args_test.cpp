@@ -1,0 +1,188 @@
+// lvmkit-docker's command line, on the host: options land in the spec, bad values are usage
+// errors naming the option, and errors map to the documented exit codes.
+#include <catch2/catch.hpp>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "lvmkit/version.hpp"
+
+using namespace lvmkit_docker;
+using lvmkit::setup::Consumer;
+using lvmkit::setup::DeferredDeletionChoice;
+
+namespace {
+
+ParseOutcome parse(std::initializer_list<const char*> args) {
+    std::vector<const char*> argv{"lvmkit-docker"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+TEST_CASE("cli: setup options land in the spec", "[cli]") {
+    const auto out = parse({"setup",
+                            "--device",
+                            "/dev/sdb",
+                            "--device",
+                            "/dev/sdc",
+                            "--vg",
+                            "dk",
+                            "--pool",
+                            "tp",
+                            "--data",
+                            "80%VG",
+                            "--meta",
+                            "1G",
+                            "--chunk",
+                            "1M",
+                            "--zero",
+                            "--autoextend-threshold",
+                            "70",
+                            "--autoextend-percent",
+                            "10",
+                            "--profile",
+                            "p1",
+                            "--no-monitor",
+                            "--wipe-signatures",
+                            "--kernel-deferred-deletion",
+                            "no",
+                            "--root",
+                            "/mnt/sysimage",
+                            "--backup-graph-dir",
+                            "--yes",
+                            "--json",
+                            "-vv"});
+    REQUIRE(out.invocation);
+    const auto& inv = *out.invocation;
+    CHECK(inv.command == Command::setup);
+    const auto& spec = inv.spec;
+    CHECK(spec.devices == std::vector<std::string>{"/dev/sdb", "/dev/sdc"});
+    CHECK(spec.vg.str() == "dk");
+    CHECK(spec.pool.str() == "tp");
+    CHECK(lvmkit::to_string(spec.data_size) == "80%VG");
+    CHECK(std::get<lvmkit::Bytes>(spec.metadata_size) == lvmkit::Bytes::GiB(1));
+    CHECK(spec.chunk_size == lvmkit::Bytes::MiB(1));
+    CHECK(spec.zero);
+    CHECK(spec.autoextend_threshold == 70);
+    CHECK(spec.autoextend_percent == 10);
+    CHECK(spec.profile_name == "p1");
+    CHECK_FALSE(spec.monitor);
+    CHECK(spec.wipe_signatures);
+    CHECK(spec.deferred_deletion == DeferredDeletionChoice::disable);
+    CHECK(spec.target_root == "/mnt/sysimage");
+    CHECK(spec.backup_graph_dir);
+    CHECK(spec.consumer == Consumer::docker);
+    CHECK(inv.yes);
+    CHECK(inv.json);
+    CHECK(inv.verbosity == 2);
+}
+
+TEST_CASE("cli: defaults are the seed procedure's", "[cli]") {
+    const auto out = parse({"plan", "--device", "/dev/sdb"});
+    REQUIRE(out.invocation);
+    const auto& spec = out.invocation->spec;
+    const lvmkit::setup::ThinPoolSpec seed;
+    CHECK(spec.vg == seed.vg);
+    CHECK(spec.pool == seed.pool);
+    CHECK(spec.data_size == seed.data_size);
+    CHECK(spec.metadata_size == seed.metadata_size);
+    CHECK(spec.chunk_size == seed.chunk_size);
+    CHECK(spec.zero == seed.zero);
+    CHECK(spec.monitor);
+    CHECK_FALSE(spec.wipe_signatures);
+    CHECK(spec.daemon_json == seed.daemon_json);
+    CHECK(spec.target_root == "/");
+    CHECK_FALSE(out.invocation->yes);
+}
+
+TEST_CASE("cli: consumer follows the config options", "[cli]") {
+    auto out = parse({"setup", "--device", "/dev/sdb", "--no-docker-config", "--no-zero"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.consumer == Consumer::none);
+    CHECK_FALSE(out.invocation->spec.zero);
+    out = parse({"setup", "--device", "/dev/sdb", "--containerd-config", "/etc/c.toml"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.consumer == Consumer::containerd);
+    CHECK(out.invocation->spec.containerd_config == "/etc/c.toml");
+}
+
+TEST_CASE("cli: bad values are usage errors naming the option", "[cli]") {
+    struct Case {
+        std::vector<const char*> args;
+        std::string names;
+    };
+    const std::vector<Case> cases = {
+        {{"setup", "--vg", "a;b"}, "--vg"},
+        {{"setup", "--pool", "snapshot1"}, "--pool"},
+        {{"setup", "--data", "95"}, "--data"},
+        {{"setup", "--meta", "1%XX"}, "--meta"},
+        {{"setup", "--chunk", "512KB"}, "--chunk"},
+        {{"setup", "--kernel-deferred-deletion", "maybe"}, "--kernel-deferred-deletion"},
+        {{"setup", "--autoextend-threshold", "x"}, "--autoextend-threshold"},
+        {{"status", "--watch", "0"}, "--watch"},
+        {{"setup", "--bogus"}, "--bogus"},
+        {{"frobnicate"}, "subcommand"},
+    };
+    for (const auto& c : cases) {
+        std::vector<const char*> argv{"lvmkit-docker"};
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
+        const auto out = parse_command_line(static_cast<int>(argv.size()), argv.data());
+        INFO(c.names << " -> " << out.err);
+        CHECK_FALSE(out.invocation);
+        CHECK(out.exit_code == kExitUsage);
+        CHECK(out.err.find(c.names) != std::string::npos);
+    }
+}
+
+TEST_CASE("cli: no subcommand is a usage error; --help and --version succeed", "[cli]") {
+    auto out = parse({});
+    CHECK_FALSE(out.invocation);
+    CHECK(out.exit_code == kExitUsage);
+
+    out = parse({"--version"});
+    CHECK_FALSE(out.invocation);
+    CHECK(out.exit_code == kExitOk);
+    CHECK(out.out.find(lvmkit::kVersion) != std::string::npos);
+
+    out = parse({"setup", "--help"});
+    CHECK_FALSE(out.invocation);
+    CHECK(out.exit_code == kExitOk);
+    CHECK(out.out.find("--wipe-signatures") != std::string::npos);
+    CHECK(out.out.find("Examples:") != std::string::npos);
+    CHECK(out.out.find("Exit codes:") != std::string::npos);
+}
+
+TEST_CASE("cli: errors map to the documented exit codes", "[cli]") {
+    using lvmkit::Errc;
+    using lvmkit::Error;
+    CHECK(exit_code_for(Error(Errc::has_signatures, "preflight", "/dev/sdb", "x")) == kExitRefused);
+    CHECK(exit_code_for(Error(Errc::invalid_argument, "check spec", "data", "x")) == kExitRefused);
+    CHECK(exit_code_for(Error(Errc::lvm_failed, "apply", "docker/thinpool", "x")) == kExitFailed);
+    CHECK(exit_code_for(Error(Errc::lvm_failed, "apply", "docker/thinpool", "x"), false) ==
+          kExitRefused);
+    CHECK(exit_code_for(Error(Errc::rollback_incomplete, "apply", "docker/thinpool", "x")) ==
+          kExitRollbackIncomplete);
+    CHECK(exit_code_for(Error(Errc::rollback_incomplete, "apply", "docker/thinpool", "x"), false) ==
+          kExitRollbackIncomplete);
+}
+
+TEST_CASE("cli: an error reads as one sentence, its details, and a hint", "[cli]") {
+    const lvmkit::Error e(lvmkit::Errc::has_signatures, "preflight", "/dev/sdb",
+                          "the device holds data signatures",
+                          {"ext4 at offset 1080", "two\nlines"});
+    const std::string text = describe_error(e);
+    CHECK(text.rfind("lvmkit-docker: preflight /dev/sdb: the device holds data signatures\n", 0) ==
+          0);
+    CHECK(text.find("  | ext4 at offset 1080\n") != std::string::npos);
+    CHECK(text.find("  | two\n  | lines\n") != std::string::npos);
+    CHECK(text.find("hint: ") != std::string::npos);
+    CHECK(text.find("--wipe-signatures") != std::string::npos);
+}
+
+TEST_CASE("cli: JSON strings are escaped", "[cli]") {
+    CHECK(json_string("a\"b\\c\nd\x01") == "\"a\\\"b\\\\c\\nd\\u0001\"");
+    CHECK(json_string("") == "\"\"");
+}

@@ -1,0 +1,386 @@
+// Command-line parsing with CLI11, into lvmkit's validated types; exit codes and error texts.
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <sstream>
+
+#include "lvmkit/names.hpp"
+#include "lvmkit/size.hpp"
+#include "lvmkit/version.hpp"
+
+namespace lvmkit_docker {
+namespace {
+
+using lvmkit::Errc;
+using lvmkit::setup::ThinPoolSpec;
+
+// Raw option text, converted after CLI11 is done so every conversion error names its option.
+struct RawOptions {
+    std::vector<std::string> devices;
+    std::string vg = "docker";
+    std::string pool = "thinpool";
+    std::string data = "95%VG";
+    std::string meta = "1%VG";
+    std::string chunk = "512K";
+    bool zero = false;
+    unsigned threshold = 80;
+    unsigned percent = 20;
+    std::string profile = "docker-thinpool";
+    bool no_monitor = false;
+    bool wipe = false;
+    std::string daemon_json = "/etc/docker/daemon.json";
+    std::string containerd_config;
+    bool no_docker_config = false;
+    std::string deferred = "auto";
+    std::string root = "/";
+    bool backup_graph_dir = false;
+    bool existing_vg = false;
+    std::string docker_version;
+    bool replace_config = false;
+    unsigned watch = 0;
+    std::string config_part = "all";
+};
+
+const char* const kExitCodesText =
+    "Exit codes:\n"
+    "  0  done, or nothing to do\n"
+    "  1  failed; everything this run created was removed again\n"
+    "  2  usage error (nothing touched)\n"
+    "  3  refused before any change: preflight, invalid spec, or the answer was no\n"
+    "  4  failed and could not undo everything; the message lists what is left\n";
+
+void add_identity_options(CLI::App& app, RawOptions& raw) {
+    app.add_option("--vg", raw.vg, "Volume group name")->capture_default_str();
+    app.add_option("--pool", raw.pool, "Thin pool LV name")->capture_default_str();
+    app.add_option("--profile", raw.profile, "LVM metadata profile name")->capture_default_str();
+    app.add_option("--root", raw.root, "Write/read config files below this directory")
+        ->capture_default_str();
+    app.add_option("--daemon-json", raw.daemon_json, "Docker's daemon.json (inside --root)")
+        ->capture_default_str();
+    app.add_option("--containerd-config", raw.containerd_config,
+                   "Configure containerd's devmapper snapshotter in this config.toml instead of "
+                   "Docker");
+    app.add_flag("--no-docker-config", raw.no_docker_config,
+                 "Write no daemon config (only the pool and its profile)");
+}
+
+void add_pool_options(CLI::App& app, RawOptions& raw) {
+    app.add_option("--data", raw.data, "Data LV size: N%VG, N%FREE or a size like 20G")
+        ->capture_default_str();
+    app.add_option("--meta", raw.meta, "Metadata LV size: N%VG or a size like 1G")
+        ->capture_default_str();
+    app.add_option("--chunk", raw.chunk, "Pool chunk size (64K..1G, multiple of 64K)")
+        ->capture_default_str();
+    app.add_flag("--zero,!--no-zero", raw.zero, "Zero new blocks (default: --no-zero)");
+    app.add_option("--autoextend-threshold", raw.threshold,
+                   "Autoextend when this full, in percent (50..100; 100 = off)")
+        ->capture_default_str();
+    app.add_option("--autoextend-percent", raw.percent, "Grow by this percent each time")
+        ->capture_default_str();
+    app.add_flag("--no-monitor", raw.no_monitor,
+                 "Do not register the pool with dmeventd (autoextend will never happen)");
+    app.add_option("--kernel-deferred-deletion", raw.deferred,
+                   "Write dm.use_deferred_deletion: yes, no, or auto (kernel >= 3.18)")
+        ->check(CLI::IsMember({"yes", "no", "auto"}))
+        ->capture_default_str();
+    app.add_option("--docker-version", raw.docker_version,
+                   "Docker version that will use the pool, for the deprecation warning");
+    app.add_flag("--replace-config", raw.replace_config,
+                 "Replace another storage driver or pool in the existing daemon config");
+}
+
+void add_device_options(CLI::App& app, RawOptions& raw) {
+    app.add_option("--device", raw.devices, "Block device for the VG (repeatable)")
+        ->type_name("DEV");
+    app.add_flag("--existing-vg", raw.existing_vg, "Take the pool's space from the existing VG");
+    app.add_flag("--wipe-signatures", raw.wipe,
+                 "Allow erasing filesystem/partition signatures on the devices");
+    app.add_flag("--backup-graph-dir", raw.backup_graph_dir,
+                 "Move /var/lib/docker/* to /var/lib/docker.backup/ (Docker must be stopped)");
+}
+
+void add_output_options(CLI::App& app, Invocation& inv) {
+    app.add_flag("--json", inv.json, "Print one JSON document on stdout and nothing else");
+    app.add_flag("-q,--quiet", inv.quiet, "Print only errors (and the result with --json)");
+    app.add_flag("-v,--verbose", inv.verbosity, "Show lvmkit's log (-vv: debug)");
+}
+
+std::string usage_error(const std::string& option, const lvmkit::Error& e) {
+    return option + ": " + e.message() + (e.object().empty() ? "" : " (" + e.object() + ")");
+}
+
+lvmkit::setup::DeferredDeletionChoice deferred_choice(const std::string& text) {
+    if (text == "yes")
+        return lvmkit::setup::DeferredDeletionChoice::enable;
+    if (text == "no")
+        return lvmkit::setup::DeferredDeletionChoice::disable;
+    return lvmkit::setup::DeferredDeletionChoice::automatic;
+}
+
+ConfigPart config_part(const std::string& text) {
+    if (text == "daemon-json")
+        return ConfigPart::daemon_json;
+    if (text == "profile")
+        return ConfigPart::profile;
+    if (text == "containerd")
+        return ConfigPart::containerd;
+    return ConfigPart::all;
+}
+
+// Converts the raw text into the spec; throws CLI::ValidationError naming the option.
+template <typename Convert>
+auto convert(const std::string& option, Convert&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const lvmkit::Error& e) {
+        throw CLI::ValidationError(usage_error(option, e));
+    }
+}
+
+ThinPoolSpec to_spec(const RawOptions& raw) {
+    ThinPoolSpec spec;
+    spec.devices = raw.devices;
+    spec.use_existing_vg = raw.existing_vg;
+    spec.vg = convert("--vg", [&] { return lvmkit::VgName(raw.vg); });
+    spec.pool = convert("--pool", [&] { return lvmkit::LvName(raw.pool); });
+    spec.data_size = convert("--data", [&] { return lvmkit::parse_size_spec(raw.data); });
+    spec.metadata_size = convert("--meta", [&] { return lvmkit::parse_size_spec(raw.meta); });
+    spec.chunk_size = convert("--chunk", [&] { return lvmkit::parse_bytes(raw.chunk); });
+    spec.zero = raw.zero;
+    spec.autoextend_threshold = raw.threshold;
+    spec.autoextend_percent = raw.percent;
+    spec.profile_name = raw.profile;
+    spec.monitor = !raw.no_monitor;
+    spec.wipe_signatures = raw.wipe;
+    spec.daemon_json = raw.daemon_json;
+    if (!raw.containerd_config.empty()) {
+        spec.consumer = lvmkit::setup::Consumer::containerd;
+        spec.containerd_config = raw.containerd_config;
+    } else if (raw.no_docker_config) {
+        spec.consumer = lvmkit::setup::Consumer::none;
+    }
+    spec.deferred_deletion = deferred_choice(raw.deferred);
+    if (!raw.docker_version.empty())
+        spec.docker_version = raw.docker_version;
+    spec.replace_conflicting_config = raw.replace_config;
+    spec.target_root = raw.root;
+    spec.backup_graph_dir = raw.backup_graph_dir;
+    return spec;
+}
+
+struct Subcommands {
+    CLI::App* plan;
+    CLI::App* setup;
+    CLI::App* status;
+    CLI::App* teardown;
+    CLI::App* config;
+};
+
+Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
+    Subcommands s{};
+    s.plan = app.add_subcommand("plan", "Show what setup would do; changes nothing");
+    s.setup = app.add_subcommand("setup",
+                                 "Turn devices into a monitored LVM thin pool and "
+                                 "configure Docker or containerd");
+    s.status = app.add_subcommand("status", "Show a pool's usage, mode, monitoring, headroom");
+    s.teardown = app.add_subcommand("teardown",
+                                    "Remove the pool, VG, PV labels, profile and "
+                                    "lvmkit's daemon config entries");
+    s.config = app.add_subcommand("config",
+                                  "Print daemon.json / profile / containerd section; "
+                                  "touches no disk");
+    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.status, s.config}) {
+        add_identity_options(*sub, raw);
+        add_output_options(*sub, inv);
+    }
+    for (CLI::App* sub : {s.plan, s.setup, s.config})
+        add_pool_options(*sub, raw);
+    for (CLI::App* sub : {s.plan, s.setup, s.teardown})
+        add_device_options(*sub, raw);
+    s.setup->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation (needed without a tty)");
+    s.teardown->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation");
+    s.teardown->add_flag("--force", inv.force, "Remove the pool even while it has thin volumes");
+    s.status->add_option("--watch", raw.watch, "Refresh every N seconds until interrupted")
+        ->check(CLI::Range(1u, 3600u));
+    s.config
+        ->add_option("--print", raw.config_part,
+                     "What to print: all, daemon-json, profile, containerd")
+        ->check(CLI::IsMember({"all", "daemon-json", "profile", "containerd"}))
+        ->capture_default_str();
+
+    s.plan->footer(std::string("Examples:\n"
+                               "  lvmkit-docker plan --device /dev/sdb\n"
+                               "  lvmkit-docker plan --device /dev/sdb --json\n\n") +
+                   kExitCodesText);
+    s.setup->footer(std::string("Examples:\n"
+                                "  lvmkit-docker setup --device /dev/sdb\n"
+                                "  lvmkit-docker setup --device /dev/sdb --device /dev/sdc --yes\n"
+                                "  lvmkit-docker setup --device /dev/sdb --containerd-config "
+                                "/etc/containerd/config.toml --yes\n"
+                                "  lvmkit-docker setup --device /dev/vdb --root /mnt/sysimage "
+                                "--yes --json\n\n") +
+                    kExitCodesText);
+    s.status->footer(
+        std::string("Examples:\n"
+                    "  lvmkit-docker status\n"
+                    "  lvmkit-docker status --vg docker --pool thinpool --json\n"
+                    "  lvmkit-docker status --watch 5\n\n"
+                    "Exit codes: 0 the pool exists, 1 it does not or can not be "
+                    "read, 2 usage error.\n"));
+    s.teardown->footer(std::string("Examples:\n"
+                                   "  lvmkit-docker teardown --device /dev/sdb\n"
+                                   "  lvmkit-docker teardown --vg docker --yes\n\n") +
+                       kExitCodesText);
+    s.config->footer(
+        std::string("Examples:\n"
+                    "  lvmkit-docker config\n"
+                    "  lvmkit-docker config --print daemon-json "
+                    "--kernel-deferred-deletion no\n"
+                    "  lvmkit-docker config --print containerd --containerd-config "
+                    "/etc/containerd/config.toml\n"));
+    return s;
+}
+
+Command chosen(const Subcommands& s) {
+    if (s.setup->parsed())
+        return Command::setup;
+    if (s.status->parsed())
+        return Command::status;
+    if (s.teardown->parsed())
+        return Command::teardown;
+    if (s.config->parsed())
+        return Command::config;
+    return Command::plan;
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv) {
+    CLI::App app{
+        "lvmkit-docker: an LVM thin pool for Docker or containerd, set up in-process "
+        "with rollback",
+        "lvmkit-docker"};
+    app.set_version_flag("--version", std::string("lvmkit-docker ") + lvmkit::kVersion);
+    app.require_subcommand(1);
+    app.footer(kExitCodesText);
+    RawOptions raw;
+    Invocation inv;
+    const Subcommands subs = add_subcommands(app, raw, inv);
+
+    ParseOutcome outcome;
+    std::ostringstream out;
+    std::ostringstream err;
+    try {
+        app.parse(argc, argv);
+        inv.command = chosen(subs);
+        inv.spec = to_spec(raw);
+        if (raw.watch > 0)
+            inv.watch = raw.watch;
+        inv.config_part = config_part(raw.config_part);
+        outcome.invocation = inv;
+        return outcome;
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e, out, err);
+        outcome.exit_code = code == 0 ? kExitOk : kExitUsage;
+        outcome.out = out.str();
+        outcome.err = err.str();
+        return outcome;
+    }
+}
+
+int exit_code_for(const lvmkit::Error& error, bool changed_anything) {
+    if (error.errc() == Errc::rollback_incomplete)
+        return kExitRollbackIncomplete;
+    const std::string& op = error.operation();
+    if (!changed_anything || op == "preflight" || op == "check spec")
+        return kExitRefused;
+    return kExitFailed;
+}
+
+std::string hint_for(const lvmkit::Error& error) {
+    switch (error.errc()) {
+        case Errc::permission_denied:
+            return "run it as root";
+        case Errc::has_signatures:
+            return "check the device is the one you mean; --wipe-signatures allows erasing them";
+        case Errc::device_in_use:
+            return "unmount it, stop what holds it, or pick another device (lsblk shows holders)";
+        case Errc::unsupported:
+            return "install the missing package or load the module, then run the same command";
+        case Errc::insufficient_space:
+            return "use a larger device, add another --device, or give smaller --data/--meta";
+        case Errc::mismatch:
+            return "the existing pool differs from the options; run `lvmkit-docker status`, "
+                   "then repeat with matching options or tear it down first";
+        case Errc::conflict:
+            return "an existing file or setting contradicts the request (for a daemon config "
+                   "that uses another driver or pool, --replace-config takes it over)";
+        case Errc::already_exists:
+            return "pick another --vg, or use --existing-vg to take space from it";
+        case Errc::busy:
+            return "another lvmkit run or user holds it; try again when it is done";
+        case Errc::rollback_incomplete:
+            return "remove what is listed by hand (lvremove/vgremove/pvremove), then run the same "
+                   "command again";
+        case Errc::timeout:
+            return "the run was stopped or timed out; running the same command again resumes";
+        case Errc::invalid_argument:
+            return "see `lvmkit-docker <command> --help` for the allowed values";
+        default:
+            return "run again with -v to see lvmkit's log";
+    }
+}
+
+std::string describe_error(const lvmkit::Error& error) {
+    std::string out = "lvmkit-docker: ";
+    if (!error.operation().empty())
+        out += error.operation() + " ";
+    if (!error.object().empty())
+        out += error.object() + ": ";
+    out += error.message() + "\n";
+    for (const auto& detail : error.details()) {
+        std::istringstream lines(detail);
+        std::string line;
+        while (std::getline(lines, line))
+            out += "  | " + line + "\n";
+    }
+    const std::string hint = hint_for(error);
+    if (!hint.empty())
+        out += "  hint: " + hint + "\n";
+    return out;
+}
+
+std::string json_string(const std::string& text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out + "\"";
+}
+
+}  // namespace lvmkit_docker

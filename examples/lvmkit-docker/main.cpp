@@ -1,0 +1,504 @@
+// lvmkit-docker: plan, set up, inspect and remove an LVM thin pool for Docker or containerd.
+// Uses lvmkit's public API only (setup.hpp for the work, the config headers for `config`).
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "cli.hpp"
+#include "lvmkit/containerd_config.hpp"
+#include "lvmkit/docker_config.hpp"
+#include "lvmkit/files.hpp"
+#include "lvmkit/log.hpp"
+#include "lvmkit/profile.hpp"
+
+namespace lvmkit_docker {
+namespace {
+
+namespace setup = lvmkit::setup;
+using Clock = std::chrono::steady_clock;
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int signal_number) {
+    g_stop_signal = signal_number;
+}
+
+// While apply() or teardown() runs, SIGINT/SIGTERM (Ctrl-C, systemctl stop) stop the run before
+// its next step, so apply rolls back instead of dying half way. A second signal kills as usual.
+class StopBetweenSteps {
+  public:
+    StopBetweenSteps() {
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        action.sa_flags = static_cast<int>(SA_RESETHAND);
+        sigemptyset(&action.sa_mask);
+        ::sigaction(SIGINT, &action, &old_int_);
+        ::sigaction(SIGTERM, &action, &old_term_);
+    }
+    ~StopBetweenSteps() {
+        ::sigaction(SIGINT, &old_int_, nullptr);
+        ::sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    StopBetweenSteps(const StopBetweenSteps&) = delete;
+    StopBetweenSteps& operator=(const StopBetweenSteps&) = delete;
+
+    /// For ApplyOptions::before_step: throws once a signal has arrived.
+    static void check(setup::StepKind next) {
+        if (g_stop_signal == 0)
+            return;
+        throw lvmkit::Error(lvmkit::Errc::timeout, "interrupt", setup::to_string(next),
+                            std::string("stopped by ") +
+                                (g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                                " before this step");
+    }
+
+  private:
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
+
+bool is_terminal(FILE* stream) {
+    return ::isatty(::fileno(stream)) == 1;
+}
+
+// The live line must fit one terminal row, or `\r` can not redraw it.
+std::string fit_terminal(const std::string& text, std::size_t reserved, FILE* stream) {
+    winsize size{};
+    if (::ioctl(::fileno(stream), TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
+        return text;
+    const std::size_t room = size.ws_col > reserved + 4 ? size.ws_col - reserved : 4;
+    return text.size() <= room ? text : text.substr(0, room - 3) + "...";
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ms.count()) / 1000.0);
+    return buf;
+}
+
+// The library's messages: with -v its log, otherwise only the setup/config layers' warnings
+// (LVM's and dm's own errors arrive in the Error's details, printed once, with a hint).
+void install_log_sink(const Invocation& inv) {
+    const int verbosity = inv.quiet ? -1 : inv.verbosity;
+    lvmkit::set_log_level(verbosity >= 2   ? lvmkit::LogLevel::debug
+                          : verbosity == 1 ? lvmkit::LogLevel::info
+                                           : lvmkit::LogLevel::warning);
+    lvmkit::set_log_sink([verbosity](lvmkit::LogCategory category, lvmkit::LogLevel level,
+                                     std::string_view message) {
+        if (verbosity < 0)
+            return;
+        const bool own =
+            category == lvmkit::LogCategory::setup || category == lvmkit::LogCategory::config;
+        if (verbosity == 0 && !own)
+            return;
+        std::fprintf(stderr, "lvmkit[%s] %s: %.*s\n", lvmkit::to_string(category),
+                     lvmkit::to_string(level), static_cast<int>(message.size()), message.data());
+    });
+}
+
+// Step progress: a live line with a ticking clock on a terminal, plain lines otherwise. Also
+// records every step for the JSON document.
+class ProgressView {
+  public:
+    ProgressView(FILE* out, bool live) : out_(out), live_(live && out != nullptr) {
+        if (live_)
+            ticker_ = std::thread([this] { tick(); });
+    }
+    ~ProgressView() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        if (ticker_.joinable())
+            ticker_.join();
+    }
+    ProgressView(const ProgressView&) = delete;
+    ProgressView& operator=(const ProgressView&) = delete;
+
+    void operator()(const setup::Progress& p) {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        using Phase = setup::Progress::Phase;
+        if (p.phase == Phase::started) {
+            // Probing only reads; any other step that started may have changed something.
+            changed_ = changed_ || p.kind != setup::StepKind::probe;
+            current_ = p;
+            running_ = true;
+            started_ = Clock::now();
+            if (out_ != nullptr && !live_)
+                std::fprintf(out_, "[%2zu/%zu] ...     %s\n", p.index, p.total,
+                             p.description.c_str());
+            draw_live();
+            return;
+        }
+        running_ = false;
+        if (p.phase == Phase::finished || p.phase == Phase::skipped || p.phase == Phase::failed)
+            records_.push_back(p);
+        line(p);
+    }
+
+    bool changed_anything() const {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return changed_;
+    }
+    std::vector<setup::Progress> records() const {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return records_;
+    }
+
+  private:
+    static const char* label(setup::Progress::Phase phase) {
+        switch (phase) {
+            case setup::Progress::Phase::finished:
+                return "done   ";
+            case setup::Progress::Phase::skipped:
+                return "skip   ";
+            case setup::Progress::Phase::failed:
+                return "FAILED ";
+            case setup::Progress::Phase::rolling_back:
+                return "undo...";
+            case setup::Progress::Phase::rolled_back:
+                return "undone ";
+            case setup::Progress::Phase::started:
+                break;
+        }
+        return "...    ";
+    }
+
+    void line(const setup::Progress& p) {
+        if (out_ == nullptr)
+            return;
+        const bool timed = p.phase == setup::Progress::Phase::finished ||
+                           p.phase == setup::Progress::Phase::failed;
+        std::fprintf(out_, "%s[%2zu/%zu] %s %s%s%s\n", live_ ? "\r\033[K" : "", p.index, p.total,
+                     label(p.phase), p.description.c_str(), timed ? "  " : "",
+                     timed ? seconds_text(p.elapsed).c_str() : "");
+        std::fflush(out_);
+    }
+
+    void draw_live() {
+        if (!live_ || !running_)
+            return;
+        const auto elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+        const std::string text = fit_terminal(current_.description, 30, out_);
+        std::fprintf(out_, "\r\033[K[%2zu/%zu] ...     %s  %s", current_.index, current_.total,
+                     text.c_str(), seconds_text(elapsed).c_str());
+        std::fflush(out_);
+    }
+
+    void tick() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (!stop_) {
+            wake_.wait_for(lock, std::chrono::milliseconds(200));
+            draw_live();
+        }
+    }
+
+    FILE* out_;
+    bool live_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::thread ticker_;
+    bool stop_ = false;
+    bool running_ = false;
+    bool changed_ = false;
+    setup::Progress current_;
+    Clock::time_point started_;
+    std::vector<setup::Progress> records_;
+};
+
+std::string error_json(const lvmkit::Error& e, int code) {
+    std::string details = "[";
+    for (const auto& d : e.details())
+        details += (details.size() > 1 ? "," : "") + json_string(d);
+    details += "]";
+    return "{\"ok\":false,\"exit_code\":" + std::to_string(code) +
+           ",\"error\":{\"code\":" + json_string(lvmkit::to_string(e.errc())) +
+           ",\"operation\":" + json_string(e.operation()) +
+           ",\"object\":" + json_string(e.object()) + ",\"message\":" + json_string(e.message()) +
+           ",\"details\":" + details + ",\"hint\":" + json_string(hint_for(e)) + "}}";
+}
+
+std::string steps_json(const std::vector<setup::Progress>& records) {
+    std::string out = "[";
+    for (const auto& p : records) {
+        if (out.size() > 1)
+            out += ",";
+        out += "{\"index\":" + std::to_string(p.index) +
+               ",\"step\":" + json_string(setup::to_string(p.kind)) +
+               ",\"description\":" + json_string(p.description) +
+               ",\"outcome\":" + json_string(setup::to_string(p.phase)) +
+               ",\"duration_ms\":" + std::to_string(p.elapsed.count()) + "}";
+    }
+    return out + "]";
+}
+
+// On a terminal: asks; elsewhere refuses (a script must say --yes).
+int confirm(const Invocation& inv, const char* question) {
+    if (inv.yes)
+        return kExitOk;
+    if (!is_terminal(stdin)) {
+        std::fprintf(stderr,
+                     "lvmkit-docker: refusing to %s without --yes: stdin is not a terminal, so "
+                     "nobody can confirm\n  hint: review `lvmkit-docker plan` first, then add "
+                     "--yes\n",
+                     question);
+        return kExitUsage;
+    }
+    std::fprintf(stderr, "Proceed to %s? [y/N] ", question);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer == "y" || answer == "Y" || answer == "yes")
+        return kExitOk;
+    std::fprintf(stderr, "lvmkit-docker: nothing done\n");
+    return kExitRefused;
+}
+
+int report_error(const Invocation& inv, const lvmkit::Error& e, int code) {
+    if (!inv.json)
+        std::fputs(describe_error(e).c_str(), stderr);
+    return code;
+}
+
+int run_plan(const Invocation& inv) {
+    const setup::Plan plan = setup::plan(inv.spec);
+    if (inv.json)
+        std::cout << plan.to_json() << "\n";
+    else
+        std::cout << "Plan for " << inv.spec.vg.str() << "/" << inv.spec.pool.str() << ":\n"
+                  << plan.to_text();
+    return kExitOk;
+}
+
+int run_setup(const Invocation& inv) {
+    setup::Plan plan;
+    try {
+        plan = setup::plan(inv.spec);
+    } catch (const lvmkit::Error& e) {
+        const int code = exit_code_for(e, false);
+        if (inv.json)
+            std::cout << "{\"plan\":null,\"steps\":[],\"result\":" << error_json(e, code) << "}\n";
+        return report_error(inv, e, code);
+    }
+    if (!inv.json && !inv.quiet)
+        std::cout << "Plan for " << inv.spec.vg.str() << "/" << inv.spec.pool.str() << ":\n"
+                  << plan.to_text() << std::flush;
+    if (!plan.nothing_to_do()) {
+        if (const int code = confirm(inv, "set up the pool"); code != kExitOk)
+            return code;
+    }
+    // Progress goes to stdout, or to stderr when stdout carries the JSON document.
+    FILE* progress_out = inv.quiet ? nullptr : (inv.json ? stderr : stdout);
+    ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
+    setup::ApplyOptions options;
+    options.on_progress = [&view](const setup::Progress& p) { view(p); };
+    options.before_step = &StopBetweenSteps::check;
+    const StopBetweenSteps stop_guard;
+    setup::ApplyResult result;
+    try {
+        result = setup::apply(inv.spec, options);
+    } catch (const lvmkit::Error& e) {
+        const int code = exit_code_for(e, view.changed_anything());
+        if (inv.json)
+            std::cout << "{\"plan\":" << plan.to_json()
+                      << ",\"steps\":" << steps_json(view.records())
+                      << ",\"result\":" << error_json(e, code) << "}\n";
+        return report_error(inv, e, code);
+    }
+    const setup::PoolStatus status = setup::status(inv.spec);
+    if (inv.json) {
+        std::cout << "{\"plan\":" << result.plan.to_json()
+                  << ",\"steps\":" << steps_json(view.records())
+                  << ",\"result\":{\"ok\":true,\"exit_code\":0,\"nothing_to_do\":"
+                  << (result.nothing_to_do ? "true" : "false")
+                  << ",\"duration_ms\":" << result.duration.count()
+                  << "},\"status\":" << status.to_json() << "}\n";
+        return kExitOk;
+    }
+    if (!inv.quiet) {
+        std::cout << (result.nothing_to_do
+                          ? "Nothing to do: the pool is already set up.\n"
+                          : "Setup complete in " + seconds_text(result.duration) + ".\n")
+                  << "\n"
+                  << status.to_text();
+    }
+    return kExitOk;
+}
+
+int print_status(const Invocation& inv) {
+    const setup::PoolStatus status = setup::status(inv.spec);
+    if (inv.json)
+        std::cout << status.to_json() << "\n";
+    else
+        std::cout << status.to_text();
+    std::cout << std::flush;
+    return status.exists ? kExitOk : kExitFailed;
+}
+
+int run_status(const Invocation& inv) {
+    if (!inv.watch)
+        return print_status(inv);
+    const bool clear = !inv.json && is_terminal(stdout);
+    for (;;) {
+        if (clear)
+            std::cout << "\033[H\033[2J";
+        print_status(inv);
+        if (!clear)
+            std::cout << "\n";
+        std::this_thread::sleep_for(std::chrono::seconds(*inv.watch));
+    }
+}
+
+int run_teardown(const Invocation& inv) {
+    if (const int code = confirm(inv, "remove the pool, its VG and PV labels"); code != kExitOk)
+        return code;
+    FILE* progress_out = inv.quiet || inv.json ? nullptr : stdout;
+    ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
+    setup::TeardownOptions options;
+    options.force = inv.force;
+    options.on_progress = [&view](const setup::Progress& p) { view(p); };
+    const auto start = Clock::now();
+    try {
+        setup::teardown(inv.spec, options);
+    } catch (const lvmkit::Error& e) {
+        const int code = exit_code_for(e, view.changed_anything());
+        if (inv.json)
+            std::cout << "{\"steps\":" << steps_json(view.records())
+                      << ",\"result\":" << error_json(e, code) << "}\n";
+        return report_error(inv, e, code);
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    if (inv.json)
+        std::cout << "{\"steps\":" << steps_json(view.records())
+                  << ",\"result\":{\"ok\":true,\"exit_code\":0,\"duration_ms\":" << took.count()
+                  << "}}\n";
+    else if (!inv.quiet)
+        std::cout << "Teardown complete in " << seconds_text(took) << ".\n";
+    return kExitOk;
+}
+
+std::optional<std::string> read_under_root(const std::string& root, const std::string& path) {
+    const std::string host_path = lvmkit::TargetRoot(root).resolve(path, true);
+    std::ifstream in(host_path);
+    if (!in)
+        return std::nullopt;
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+lvmkit::DeferredDeletion deferred(setup::DeferredDeletionChoice choice) {
+    switch (choice) {
+        case setup::DeferredDeletionChoice::enable:
+            return lvmkit::DeferredDeletion::enable;
+        case setup::DeferredDeletionChoice::disable:
+            return lvmkit::DeferredDeletion::disable;
+        case setup::DeferredDeletionChoice::automatic:
+            break;
+    }
+    return lvmkit::DeferredDeletion::automatic;
+}
+
+lvmkit::OnConflict on_conflict(const setup::ThinPoolSpec& spec) {
+    return spec.replace_conflicting_config ? lvmkit::OnConflict::replace
+                                           : lvmkit::OnConflict::refuse;
+}
+
+// What setup would write, merged with the files already under --root; writes nothing.
+int run_config(const Invocation& inv) {
+    const auto& spec = inv.spec;
+    const bool all = inv.config_part == ConfigPart::all;
+    std::vector<std::pair<std::string, std::string>> parts;  // (name, text)
+    if (all || inv.config_part == ConfigPart::daemon_json) {
+        const auto decision = lvmkit::decide_deferred_deletion(lvmkit::running_kernel_release(),
+                                                               deferred(spec.deferred_deletion));
+        const auto config = lvmkit::docker_devicemapper_config(spec.vg, spec.pool, decision);
+        parts.emplace_back(
+            spec.daemon_json,
+            lvmkit::merge_daemon_json(read_under_root(spec.target_root, spec.daemon_json), config,
+                                      on_conflict(spec))
+                .text);
+    }
+    if (all || inv.config_part == ConfigPart::profile) {
+        lvmkit::LvmProfile profile;
+        profile.name = spec.profile_name;
+        profile.autoextend_threshold = spec.autoextend_threshold;
+        profile.autoextend_percent = spec.autoextend_percent;
+        parts.emplace_back(lvmkit::profile_file_name(spec.profile_name),
+                           lvmkit::render_profile(profile));
+    }
+    if (all || inv.config_part == ConfigPart::containerd) {
+        const auto config = lvmkit::containerd_devmapper_config(spec.vg, spec.pool);
+        parts.emplace_back(spec.containerd_config,
+                           lvmkit::merge_containerd_config(
+                               read_under_root(spec.target_root, spec.containerd_config), config,
+                               on_conflict(spec))
+                               .text);
+    }
+    if (inv.json) {
+        std::string doc = "{";
+        for (const auto& [name, text] : parts)
+            doc += (doc.size() > 1 ? "," : "") + json_string(name) + ":" + json_string(text);
+        std::cout << doc << "}\n";
+        return kExitOk;
+    }
+    for (const auto& [name, text] : parts) {
+        if (parts.size() > 1)
+            std::cout << "# ---- " << name << "\n";
+        std::cout << text;
+    }
+    return kExitOk;
+}
+
+int dispatch(const Invocation& inv) {
+    switch (inv.command) {
+        case Command::plan:
+            return run_plan(inv);
+        case Command::setup:
+            return run_setup(inv);
+        case Command::status:
+            return run_status(inv);
+        case Command::teardown:
+            return run_teardown(inv);
+        case Command::config:
+            return run_config(inv);
+    }
+    return kExitUsage;
+}
+
+}  // namespace
+}  // namespace lvmkit_docker
+
+int main(int argc, char** argv) {
+    using namespace lvmkit_docker;
+    const ParseOutcome parsed = parse_command_line(argc, argv);
+    std::cout << parsed.out;
+    std::cerr << parsed.err;
+    if (!parsed.invocation)
+        return parsed.exit_code;
+    const Invocation& inv = *parsed.invocation;
+    install_log_sink(inv);
+    try {
+        return dispatch(inv);
+    } catch (const lvmkit::Error& e) {
+        // plan/status/config: they change nothing, so a failure is a refusal or a read error.
+        const int code = inv.command == Command::status ? kExitFailed : exit_code_for(e, false);
+        if (inv.json)
+            std::cout << "{\"result\":" << error_json(e, code) << "}\n";
+        return report_error(inv, e, code);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lvmkit-docker: unexpected failure: %s\n", e.what());
+        return kExitFailed;
+    }
+}
