@@ -369,12 +369,16 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
     add(StepKind::create_pv,
         "Create PV label on " + (to_label.empty() ? devices_text(spec) : join(to_label, ", ")),
         to_label.empty());
-    add(StepKind::create_vg,
-        state.vg ? "Add " + join(to_add, ", ") + " to VG " + vg
-                 : "Create VG " + vg + " on " + devices_text(spec) + " (" +
-                       std::to_string(plan.sizes.vg_extents) + " extents of " +
-                       format_human(extent) + ")",
-        state.vg.has_value() && to_add.empty());
+    std::string vg_text;
+    if (!state.vg)
+        vg_text = "Create VG " + vg + " on " + devices_text(spec) + " (" +
+                  std::to_string(plan.sizes.vg_extents) + " extents of " + format_human(extent) +
+                  ")";
+    else if (to_add.empty())
+        vg_text = "VG " + vg + " holds " + devices_text(spec);
+    else
+        vg_text = "Add " + join(to_add, ", ") + " to VG " + vg;
+    add(StepKind::create_vg, vg_text, state.vg.has_value() && to_add.empty());
     add(StepKind::create_data_lv,
         "Create data LV " + pool + " of " + to_string(spec.data_size) + " (" +
             size_text(plan.sizes.data_extents) + ") with signatures wiped",
