@@ -233,6 +233,15 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
     return out;
 }
 
+// The config layer notes every edit; the plan repeats only those a reader must know about
+// (replaced or dropped settings, rewritten numbers), not the additions the step itself describes.
+bool is_routine_edit(const std::string& note) {
+    for (const char* prefix : {"create ", "set storage-driver", "added storage-opts", "add ["})
+        if (note.rfind(prefix, 0) == 0)
+            return true;
+    return false;
+}
+
 std::string devices_text(const ThinPoolSpec& spec) {
     return spec.devices.empty() ? "the VG's free space" : join(spec.devices, ", ");
 }
@@ -415,7 +424,8 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         add(StepKind::write_daemon_config, "Write " + root + config->path + ": " + what,
             !config->changed);
         for (const auto& note : config->notes)
-            plan.decisions.push_back(note);
+            if (!is_routine_edit(note))
+                plan.decisions.push_back(config->path + ": " + note);
     }
     if (spec.backup_graph_dir)
         add(StepKind::backup_graph_dir,

@@ -61,8 +61,10 @@ void read_config_agreement(const ThinPoolSpec& spec, PoolStatus& out) {
     if (!config)
         return;
     out.config_agrees = !config->changed;
-    out.config_agreement.push_back(config->path + (config->changed ? ": does not point at this pool"
-                                                                   : ": points at this pool"));
+    const std::string root = spec.target_root == "/" ? "" : writer.root().path();
+    out.config_agreement.push_back(
+        root + config->path +
+        (config->changed ? ": does not point at this pool" : ": points at this pool"));
 }
 
 std::string bar(double percent) {
