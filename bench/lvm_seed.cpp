@@ -16,6 +16,7 @@
 
 #include "bench_util.hpp"
 #include "lvmkit/error.hpp"
+#include "lvmkit/log.hpp"
 #include "lvmkit/lvm.hpp"
 #include "lvmkit/setup.hpp"
 
@@ -189,7 +190,27 @@ void print(const std::string& peer, std::size_t foreign, std::size_t labelled, s
         .print();
 }
 
+// LVMKIT_BENCH_TRACE=1: lvmkit's log (commands, steps) on stderr with milliseconds since start,
+// to see where a setup spends its time.
+void trace_if_asked() {
+    const char* trace = std::getenv("LVMKIT_BENCH_TRACE");
+    if (trace == nullptr || std::strcmp(trace, "1") != 0)
+        return;
+    const auto start = Clock::now();
+    lvmkit::set_log_level(lvmkit::LogLevel::debug);
+    lvmkit::set_log_sink([start](lvmkit::LogCategory category, lvmkit::LogLevel level,
+                                 std::string_view message) {
+        if (level == lvmkit::LogLevel::debug && category != lvmkit::LogCategory::lvm)
+            return;
+        if (level == lvmkit::LogLevel::debug && message.rfind("lvm2_run", 0) != 0)
+            return;
+        std::fprintf(stderr, "%8.0f ms %s: %.*s\n", bench::seconds_since(start) * 1e3,
+                     lvmkit::to_string(category), static_cast<int>(message.size()), message.data());
+    });
+}
+
 int child_setup(int argc, char** argv) {
+    trace_if_asked();
     lvmkit::setup::ThinPoolSpec spec;
     spec.target_root = argv[2];
     for (int i = 3; i < argc; ++i)
