@@ -6,8 +6,8 @@ set -uo pipefail
 build=$1 mode=$2
 
 if [[ $mode == quick ]]; then
-	seed_growth=(--rounds 1 --grid 0:1,8:1 --size-mib 1024)
-	seed_pvs=(--rounds 1 --grid 0:2 --size-mib 1024)
+	seed_growth=(--rounds 1 --warm-up 0 --grid 0:1,8:1 --size-mib 1024)
+	seed_pvs=(--rounds 1 --warm-up 0 --grid 0:2 --size-mib 1024)
 	status=(--foreign 0,8 --calls 100,3)
 	dm_status=(100 3)
 	blockdev=(3)

@@ -9,7 +9,8 @@
 // writes the PVs saw (/sys/block/loopN/stat). Growth: each configuration FOREIGN:PVS adds FOREIGN
 // loop devices that LVM scans (half of them PVs of other VGs) and spreads the VG over PVS devices.
 // Needs root and device-mapper (tests/vm/run). Prints one "JSON {...}" line per measurement.
-//   bench-lvm_seed [--rounds N] [--grid FOREIGN:PVS,...] [--size-mib MIB] [--peers a,b,c]
+//   bench-lvm_seed [--rounds N] [--warm-up 0|1] [--grid FOREIGN:PVS,...] [--size-mib MIB]
+//                  [--peers lvmkit,manual,shell]
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -33,6 +34,7 @@ const char* const kDaemonJson =
 
 struct Options {
     int rounds = 5;
+    bool warm_up = true;                                            // one unreported round first
     std::vector<std::pair<std::size_t, std::size_t>> grid{{0, 1}};  // foreign devices : PVs
     std::uint64_t size_bytes = 4ull << 30;                          // of the whole VG
     std::vector<std::string> peers{"lvmkit", "manual", "shell"};
@@ -225,6 +227,8 @@ Options parse(int argc, char** argv) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--rounds") {
             o.rounds = std::stoi(value);
+        } else if (key == "--warm-up") {
+            o.warm_up = value != "0";
         } else if (key == "--size-mib") {
             o.size_bytes = std::stoull(value) << 20;
         } else if (key == "--peers") {
@@ -266,7 +270,7 @@ int measure(const Options& options, const std::string& self) {
             return pvs;
         };
         // Round 0 warms up (binaries from the 9p root, dmeventd start) and is not reported.
-        for (int round = 0; round <= options.rounds; ++round) {
+        for (int round = options.warm_up ? 0 : 1; round <= options.rounds; ++round) {
             const std::size_t n = options.peers.size();
             for (std::size_t k = 0; k < n; ++k) {
                 const auto& peer = options.peers[(k + static_cast<std::size_t>(round)) % n];
