@@ -1,9 +1,9 @@
 #!/bin/bash
 # Runs inside the QEMU guest (tests/vm/run, one boot): every benchmark program in turn, each
 # framed by "=== BEGIN <name>" and "=== END <name> rc=<code> ms=<wall>" for bench/run to parse.
-#   bench/guest.sh BUILD_DIR quick|full
+#   bench/guest.sh BUILD_DIR quick|full [PROGRAM,...]   (default: all of them)
 set -uo pipefail
-build=$1 mode=$2
+build=$1 mode=$2 only=${3:-}
 
 if [[ $mode == quick ]]; then
 	seed_growth=(--rounds 1 --warm-up 0 --grid 0:1,8:1 --size-mib 1024)
@@ -22,6 +22,7 @@ fi
 bench() { # name binary args...
 	local name=$1 start rc
 	shift
+	[[ -z $only || ,$only, == *,$name,* ]] || return 0
 	echo "=== BEGIN $name"
 	start=$(date +%s%N)
 	"$@" 2>&1
