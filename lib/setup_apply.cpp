@@ -342,15 +342,17 @@ class Run {
     }
 
     void check_result() {
-        const auto differences = verify_with(session_, spec_, writer_);
+        const auto differences = verify_with(session_, spec_, writer_, state_.profile_dir);
         if (!differences.empty())
             throw Error(Errc::mismatch, "verify", spec_.vg.str() + "/" + spec_.pool.str(),
                         "the result differs from the spec", differences);
     }
 
   public:
+    // @p profile_dir: where LVM reads profiles, when the caller has already asked LVM.
     static std::vector<std::string> verify_with(lvm::Session& session, const ThinPoolSpec& spec,
-                                                const FileWriter& writer);
+                                                const FileWriter& writer,
+                                                std::string profile_dir = {});
 
   private:
     const ThinPoolSpec& spec_;
@@ -412,7 +414,7 @@ void verify_profile(const ThinPoolSpec& spec, const std::string& profile_dir,
 }
 
 std::vector<std::string> Run::verify_with(lvm::Session& session, const ThinPoolSpec& spec,
-                                          const FileWriter& writer) {
+                                          const FileWriter& writer, std::string profile_dir) {
     std::vector<std::string> out;
     const auto lvs = session.lvs(spec.vg);
     const lvm::LvReport* pool = nullptr;
@@ -424,7 +426,9 @@ std::vector<std::string> Run::verify_with(lvm::Session& session, const ThinPoolS
     verify_pool_lv(spec, *pool, out);
     if (pool->segment_type == "thin-pool" && pool->active)
         verify_dm_table(spec, out);
-    verify_profile(spec, session.profile_dir(), out);
+    if (profile_dir.empty())
+        profile_dir = session.profile_dir();
+    verify_profile(spec, profile_dir, out);
     if (const auto config = consumer_config(spec, writer); config && config->changed)
         out.push_back(config->path + " does not carry the pool's settings");
     return out;
