@@ -5,7 +5,8 @@ find_package(Doxygen QUIET)
 if(NOT DOXYGEN_FOUND)
   add_custom_target(docs
     COMMAND ${CMAKE_COMMAND} -E echo "docs: Doxygen is missing (Debian: apt-get install doxygen)"
-    COMMAND ${CMAKE_COMMAND} -E false)
+    COMMAND ${CMAKE_COMMAND} -E false
+    VERBATIM)
   return()
 endif()
 

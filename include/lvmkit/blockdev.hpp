@@ -16,27 +16,34 @@
 namespace lvmkit::blockdev {
 
 /// What a signature is used for (libblkid's USAGE, plus partition tables).
-enum class Usage { filesystem, raid, crypto, partition_table, other };
+enum class Usage {
+    filesystem,       ///< USAGE `filesystem` (ext4, xfs, vfat, ...)
+    raid,             ///< USAGE `raid` (md, LVM2_member, ...)
+    crypto,           ///< USAGE `crypto` (LUKS, ...)
+    partition_table,  ///< a partition table (PTTYPE: `dos`, `gpt`, `PMBR`, ...)
+    other             ///< any other USAGE libblkid reports (e.g. `swap`)
+};
 
 /// `filesystem`, `raid`, `crypto`, `partition_table`, `other`.
 const char* to_string(Usage usage) noexcept;
 
 /// What the LVM label and metadata area of an `LVM2_member` say about its volume group.
 struct LvmPvInfo {
+    /// Whether the PV belongs to a volume group, as far as its metadata area tells.
     enum class Membership {
         unknown,  ///< no readable metadata area (metadata copies ignored or absent, or damaged)
         orphan,   ///< metadata area readable and empty: a PV in no volume group
         member,   ///< the metadata names a volume group (`vg_name`)
     };
-    Membership membership = Membership::unknown;
-    std::string vg_name;  ///< set when membership is `member`
+    Membership membership = Membership::unknown;  ///< what the metadata area says
+    std::string vg_name;                          ///< set when membership is `member`
     std::string pv_uuid;  ///< the 32-character PV UUID from the PV header, without dashes
 };
 
 /// One signature (magic string) libblkid found, as `wipefs` lists it.
 struct Signature {
     std::string type;  ///< libblkid's TYPE or PTTYPE: `ext4`, `LVM2_member`, `gpt`, `PMBR`...
-    Usage usage = Usage::other;
+    Usage usage = Usage::other;    ///< what the signature is used for
     Bytes offset;                  ///< where the magic string starts
     std::string magic;             ///< the magic bytes themselves (binary)
     std::string label;             ///< filesystem label, if any
@@ -50,18 +57,18 @@ struct Signature {
 
 /// The I/O topology the kernel reports (libblkid topology chain).
 struct Topology {
-    Bytes logical_sector_size{512};
-    Bytes physical_sector_size{512};
-    Bytes alignment_offset;
-    Bytes minimum_io_size;
-    Bytes optimal_io_size;  ///< 0 when the device does not report one
+    Bytes logical_sector_size{512};   ///< smallest addressable unit (512 for image files)
+    Bytes physical_sector_size{512};  ///< the device's internal sector size
+    Bytes alignment_offset;           ///< offset of the first naturally aligned sector
+    Bytes minimum_io_size;            ///< smallest I/O without read-modify-write (0 for images)
+    Bytes optimal_io_size;            ///< 0 when the device does not report one
 };
 
 /// A partition, as the kernel knows it or as the partition table on the device describes it.
 struct Partition {
-    unsigned number = 0;
-    Bytes start;
-    Bytes size;
+    unsigned number = 0;      ///< partition number (1 for `sdb1`)
+    Bytes start;              ///< offset from the start of the disk
+    Bytes size;               ///< length
     std::string kernel_name;  ///< `sdb1`, `loop0p1` (kernel partitions only)
     std::string type;         ///< table partitions: `0x83` (dos) or the GPT type GUID
     std::string name;         ///< GPT partition name
@@ -71,8 +78,8 @@ struct Partition {
 /// A mount of the device or of one of its partitions (from /proc/self/mountinfo).
 struct Mount {
     std::string kernel_name;  ///< which device is mounted: the device itself or a partition
-    std::string mount_point;
-    std::string fstype;
+    std::string mount_point;  ///< where, as mountinfo shows it (unescaped)
+    std::string fstype;       ///< the mounted filesystem type, e.g. `ext4`
 };
 
 /// A device stacked on the device or on one of its partitions (/sys/class/block/X/holders), or
@@ -95,29 +102,29 @@ struct DeviceInfo {
     std::string path;              ///< as given
     std::string resolved_path;     ///< symlinks resolved, e.g. `/dev/sdb` for `/dev/disk/by-id/...`
     bool is_block_device = false;  ///< false only for image files (InspectOptions)
-    unsigned major = 0;
-    unsigned minor = 0;
-    std::string kernel_name;  ///< `sdb`, `loop3`, `dm-2`; empty for image files
-    Bytes size;
-    Topology topology;
-    bool rotational = false;
-    bool read_only = false;
-    bool is_partition = false;
+    unsigned major = 0;            ///< device major number (0 for image files)
+    unsigned minor = 0;            ///< device minor number (0 for image files)
+    std::string kernel_name;       ///< `sdb`, `loop3`, `dm-2`; empty for image files
+    Bytes size;                    ///< the device's (or image file's) size
+    Topology topology;             ///< I/O topology (defaults for image files)
+    bool rotational = false;       ///< the kernel says the (whole) disk rotates
+    bool read_only = false;        ///< read-only device (sysfs `ro`), or an image not writable
+    bool is_partition = false;     ///< the device is a partition of `parent_kernel_name`
     std::string parent_kernel_name;            ///< the whole disk of a partition
     std::vector<Partition> kernel_partitions;  ///< partitions the kernel has (sysfs)
     std::string partition_table_type;          ///< `dos`, `gpt`... from the table; empty if none
-    std::string partition_table_uuid;
-    std::vector<Partition> table_partitions;  ///< partitions the table on the device lists
-    std::vector<Holder> holders;
-    std::vector<Mount> mounts;
-    std::vector<Swap> swaps;
+    std::string partition_table_uuid;          ///< PTUUID of that table; empty if none
+    std::vector<Partition> table_partitions;   ///< partitions the table on the device lists
+    std::vector<Holder> holders;               ///< devices stacked on it or its partitions
+    std::vector<Mount> mounts;                 ///< mounts of it or its partitions
+    std::vector<Swap> swaps;                   ///< active swap on it or its partitions
     /// Another opener holds the device exclusively (O_EXCL refused with EBUSY) although no mount,
     /// holder or swap explains it (e.g. a running mkfs, a filesystem in another mount namespace).
     bool exclusively_opened_elsewhere = false;
     std::vector<Signature> signatures;  ///< in the order libblkid reports them
 
-    /// True when mounted, swap, held, opened exclusively elsewhere, or still partitioned in the
-    /// kernel.
+    /// True when mounted, swap, held or opened exclusively elsewhere. Kernel partitions alone do
+    /// not count (judge() reports them as `has_signatures`).
     bool in_use() const noexcept;
 };
 
@@ -138,17 +145,18 @@ DeviceInfo inspect(const std::string& path, const InspectOptions& options = {});
 
 /// The decision the setup layer acts on.
 struct Verdict {
+    /// The overall decision.
     enum class Kind {
         free,            ///< no signatures, no partitions, not in use: safe to use
         has_signatures,  ///< only signatures / a partition table: usable if wiping is permitted
         in_use,          ///< mounted, swap, held, opened exclusively: refuse whatever the flags
         unknown,         ///< the device could not be fully read: refuse
     };
-    Kind kind = Kind::unknown;
+    Kind kind = Kind::unknown;  ///< the decision
     /// One sentence per fact behind the verdict (each signature with its offset, each mount,
     /// holder, swap, or the failure that made it unknown).
     std::vector<std::string> reasons;
-    std::vector<Signature> signatures;
+    std::vector<Signature> signatures;  ///< every signature found (empty when unknown)
     /// The inspection, when it completed (absent for `unknown` after a failed probe).
     std::optional<DeviceInfo> device;
 

@@ -17,9 +17,9 @@ enum class OnConflict {
 /// The result of a merge: the new text, whether it differs from the input, and one line per
 /// change for the plan.
 struct ConfigEdit {
-    std::string text;
-    bool changed = false;
-    std::vector<std::string> notes;
+    std::string text;                ///< The merged file content.
+    bool changed = false;            ///< True when @ref text differs from the input.
+    std::vector<std::string> notes;  ///< One human-readable line per change or replacement.
 };
 
 }  // namespace lvmkit

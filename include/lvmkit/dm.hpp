@@ -42,7 +42,8 @@ void validate_uuid(std::string_view uuid);
 /// `linear <device> <offset>`: maps onto @p device starting at @p offset.
 struct LinearTarget {
     std::string device;  ///< a path (`/dev/loop0`) or `major:minor` as the kernel prints it
-    Sectors offset;
+    Sectors offset;      ///< where on @ref device the mapping starts
+    /// Same device string and offset.
     friend bool operator==(const LinearTarget& a, const LinearTarget& b) {
         return a.device == b.device && a.offset == b.offset;
     }
@@ -50,11 +51,13 @@ struct LinearTarget {
 
 /// `error`: every I/O fails.
 struct ErrorTarget {
+    /// Always true: the target has no parameters.
     friend bool operator==(const ErrorTarget&, const ErrorTarget&) { return true; }
 };
 
 /// `zero`: reads return zeros, writes are dropped.
 struct ZeroTarget {
+    /// Always true: the target has no parameters.
     friend bool operator==(const ZeroTarget&, const ZeroTarget&) { return true; }
 };
 
@@ -65,6 +68,7 @@ struct ThinPoolFeatures {
     bool no_discard_passdown = false;  ///< discards free pool blocks but are not passed down
     bool read_only = false;            ///< the pool refuses metadata changes
     bool error_if_no_space = false;    ///< I/O fails at once when data space runs out (no queueing)
+    /// Every flag equal.
     friend bool operator==(const ThinPoolFeatures& a, const ThinPoolFeatures& b) {
         return a.skip_block_zeroing == b.skip_block_zeroing &&
                a.ignore_discard == b.ignore_discard &&
@@ -76,16 +80,18 @@ struct ThinPoolFeatures {
 /// Smallest and largest thin-pool data block sizes the kernel accepts (64 KiB .. 1 GiB), and the
 /// multiple it wants (64 KiB).
 inline constexpr Sectors kMinThinPoolBlockSize{128};
+/// The largest thin-pool data block size the kernel accepts: 2097152 sectors (1 GiB).
 inline constexpr Sectors kMaxThinPoolBlockSize{2097152};
 
 /// `thin-pool <metadata dev> <data dev> <data block size> <low water mark> [<n> <features>...]`.
 struct ThinPoolTarget {
-    std::string metadata_device;
-    std::string data_device;
-    Sectors data_block_size{128};
-    std::uint64_t low_water_mark =
-        0;  ///< in data blocks; an event fires when free blocks drop below
-    ThinPoolFeatures features;
+    std::string metadata_device;   ///< a path or `major:minor`
+    std::string data_device;       ///< a path or `major:minor`
+    Sectors data_block_size{128};  ///< 64 KiB .. 1 GiB, a multiple of 64 KiB (default 64 KiB)
+    /// In data blocks; an event fires when free blocks drop below.
+    std::uint64_t low_water_mark = 0;
+    ThinPoolFeatures features;  ///< the optional feature args
+    /// Every field equal.
     friend bool operator==(const ThinPoolTarget& a, const ThinPoolTarget& b) {
         return a.metadata_device == b.metadata_device && a.data_device == b.data_device &&
                a.data_block_size == b.data_block_size && a.low_water_mark == b.low_water_mark &&
@@ -95,9 +101,10 @@ struct ThinPoolTarget {
 
 /// `thin <pool dev> <device id> [<external origin dev>]`.
 struct ThinTarget {
-    std::string pool_device;
-    std::uint32_t device_id = 0;  ///< 24 bits in the kernel (0..2^24-1)
-    std::optional<std::string> external_origin;
+    std::string pool_device;                     ///< the pool's path or `major:minor`
+    std::uint32_t device_id = 0;                 ///< 24 bits in the kernel (0..2^24-1)
+    std::optional<std::string> external_origin;  ///< read-only origin for unprovisioned blocks
+    /// Every field equal.
     friend bool operator==(const ThinTarget& a, const ThinTarget& b) {
         return a.pool_device == b.pool_device && a.device_id == b.device_id &&
                a.external_origin == b.external_origin;
@@ -106,13 +113,15 @@ struct ThinTarget {
 
 /// Any other target type (striped, crypt, ...), kept verbatim so a table read never fails on it.
 struct OtherTarget {
-    std::string type;
-    std::string params;
+    std::string type;    ///< the kernel's target type name, e.g. `striped`
+    std::string params;  ///< the parameter string, verbatim
+    /// Same type and parameter string.
     friend bool operator==(const OtherTarget& a, const OtherTarget& b) {
         return a.type == b.type && a.params == b.params;
     }
 };
 
+/// One target of a table line, typed where lvmkit knows the target type.
 using Target =
     std::variant<LinearTarget, ErrorTarget, ZeroTarget, ThinPoolTarget, ThinTarget, OtherTarget>;
 
@@ -121,14 +130,16 @@ inline constexpr std::uint32_t kMaxThinDeviceId = (1u << 24) - 1;
 
 /// One line of a table: a range of the device and the target that maps it.
 struct TableLine {
-    Sectors start;
-    Sectors length;
-    Target target;
+    Sectors start;   ///< first sector of the range on this device
+    Sectors length;  ///< length of the range
+    Target target;   ///< what maps it
+    /// Same range and target.
     friend bool operator==(const TableLine& a, const TableLine& b) {
         return a.start == b.start && a.length == b.length && a.target == b.target;
     }
 };
 
+/// A device's table: its lines in order of start sector.
 using Table = std::vector<TableLine>;
 
 /// The kernel's type name of a target: `linear`, `error`, `zero`, `thin-pool`, `thin`, or the
@@ -155,44 +166,66 @@ Table parse_table(std::string_view text);
 // ---- typed status ------------------------------------------------------------------------------
 
 /// The pool's mode as its status line reports it.
-enum class PoolMode { read_write, read_only, out_of_data_space };
+enum class PoolMode {
+    read_write,        ///< `rw`: working normally
+    read_only,         ///< `ro`: metadata changes refused (an error, or the `read_only` feature)
+    out_of_data_space  ///< `out_of_data_space`: writes to unprovisioned blocks queue or fail
+};
 /// How the pool handles discards.
-enum class DiscardMode { passdown, no_passdown, ignore };
+enum class DiscardMode {
+    passdown,     ///< `discard_passdown`: frees pool blocks and passes discards down
+    no_passdown,  ///< `no_discard_passdown`: frees pool blocks only
+    ignore        ///< `ignore_discard`: discards are ignored
+};
 /// What the pool does with writes once data space is exhausted.
-enum class NoSpacePolicy { queue, error };
+enum class NoSpacePolicy {
+    queue,  ///< `queue_if_no_space`: I/O waits (for a while) for the pool to grow
+    error   ///< `error_if_no_space`: I/O fails at once
+};
 
+/// The status-line word: `rw`, `ro` or `out_of_data_space`.
 const char* to_string(PoolMode mode) noexcept;
+/// The status-line word: `discard_passdown`, `no_discard_passdown` or `ignore_discard`.
 const char* to_string(DiscardMode mode) noexcept;
+/// The status-line word: `queue_if_no_space` or `error_if_no_space`.
 const char* to_string(NoSpacePolicy policy) noexcept;
 
 /// Thin-pool metadata blocks are always 4 KiB.
 inline constexpr Bytes kThinMetadataBlockSize{4096};
 
-/// A working pool's status: `<transaction id> <used>/<total metadata blocks>
-/// <used>/<total data blocks> <held root|-> <mode> <discards> <no-space policy> <needs_check|->
-/// <metadata low water mark>` (fields after the held root appeared over kernels 3.x..4.x).
+/// A working pool's status:
+/// `<transaction id> <used>/<total metadata blocks> <used>/<total data blocks>`
+/// `<held root|-> <mode> <discards> <no-space policy> <needs_check|-> <metadata low water mark>`
+/// (the fields after the discards appeared over kernels 3.x..4.x; mode and discards are
+/// required, so a kernel older than 3.10 is not understood).
 struct ThinPoolUsage {
-    std::uint64_t transaction_id = 0;
-    std::uint64_t used_metadata_blocks = 0;
-    std::uint64_t total_metadata_blocks = 0;
-    std::uint64_t used_data_blocks = 0;
-    std::uint64_t total_data_blocks = 0;
+    std::uint64_t transaction_id = 0;                 ///< the pool's metadata transaction id
+    std::uint64_t used_metadata_blocks = 0;           ///< in 4 KiB metadata blocks
+    std::uint64_t total_metadata_blocks = 0;          ///< in 4 KiB metadata blocks
+    std::uint64_t used_data_blocks = 0;               ///< in data blocks (see data_block_size)
+    std::uint64_t total_data_blocks = 0;              ///< in data blocks (see data_block_size)
     std::optional<std::uint64_t> held_metadata_root;  ///< set while a metadata snapshot is held
-    PoolMode mode = PoolMode::read_write;
-    DiscardMode discards = DiscardMode::passdown;
+    PoolMode mode = PoolMode::read_write;             ///< the pool's mode
+    DiscardMode discards = DiscardMode::passdown;     ///< how it handles discards
     /// Kernels before 3.14 print no policy: they always queue, so `queue` is what they do.
     NoSpacePolicy no_space_policy = NoSpacePolicy::queue;
-    bool needs_check = false;
+    bool needs_check = false;  ///< the metadata needs `thin_check` before the pool is reused
     std::optional<std::uint64_t> metadata_low_water_mark;  ///< in metadata blocks (kernel 4.19+)
     /// The data block size from the pool's table; zero when only a status line was parsed.
     Sectors data_block_size;
 
+    /// Used data blocks in percent of the total, 0..100 (0 when the total is 0).
     double data_percent() const noexcept;
+    /// Used metadata blocks in percent of the total, 0..100 (0 when the total is 0).
     double metadata_percent() const noexcept;
+    /// Used metadata in bytes (blocks times 4 KiB).
     Bytes used_metadata_bytes() const noexcept;
+    /// Metadata device capacity in bytes (blocks times 4 KiB).
     Bytes total_metadata_bytes() const noexcept;
+    /// Used data in bytes (blocks times data_block_size).
     /// @throws Error(Errc::invalid_argument) when data_block_size is unknown (zero).
     Bytes used_data_bytes() const;
+    /// Data capacity in bytes (blocks times data_block_size).
     /// @throws Error(Errc::invalid_argument) when data_block_size is unknown (zero).
     Bytes total_data_bytes() const;
 };
@@ -212,12 +245,15 @@ ThinPoolStatus parse_thin_pool_status(std::string_view params);
 
 /// A thin volume's status: `<mapped sectors> <highest mapped sector|->`, or `Fail`.
 struct ThinUsage {
-    Sectors mapped;
+    Sectors mapped;                         ///< sectors provisioned for the volume
     std::optional<Sectors> highest_mapped;  ///< none while nothing is mapped
 };
+/// The kernel printed `Fail` for a thin volume.
 struct ThinFailed {};
+/// A thin volume's status: working (with figures) or failed.
 using ThinStatus = std::variant<ThinUsage, ThinFailed>;
 
+/// Parses a thin status line (the params part, after `thin`).
 /// @throws Error(Errc::parse_error) with the text in the message.
 ThinStatus parse_thin_status(std::string_view params);
 
@@ -225,10 +261,11 @@ ThinStatus parse_thin_status(std::string_view params);
 
 /// A block device number.
 struct DeviceNumber {
-    std::uint32_t major = 0;
-    std::uint32_t minor = 0;
+    std::uint32_t major = 0;  ///< the major number
+    std::uint32_t minor = 0;  ///< the minor number
     /// `major:minor`, the way tables name devices.
     std::string str() const;
+    /// Same major and minor.
     friend bool operator==(DeviceNumber a, DeviceNumber b) {
         return a.major == b.major && a.minor == b.minor;
     }
@@ -236,38 +273,39 @@ struct DeviceNumber {
 
 /// What DM_DEVICE_INFO reports.
 struct DeviceInfo {
-    bool exists = false;  ///< all other fields are meaningful only when true
-    std::string name;
-    std::string uuid;  ///< empty when the device has none
-    DeviceNumber number;
-    std::int32_t open_count = 0;
-    bool suspended = false;
-    bool read_only = false;
-    bool live_table = false;
-    bool inactive_table = false;
-    bool deferred_remove = false;  ///< a deferred removal is pending
-    std::uint32_t event_number = 0;
-    std::int32_t target_count = 0;
+    bool exists = false;             ///< all other fields are meaningful only when true
+    std::string name;                ///< the name asked about
+    std::string uuid;                ///< empty when the device has none
+    DeviceNumber number;             ///< the device's major:minor
+    std::int32_t open_count = 0;     ///< how many openers it has (mounts, holders, processes)
+    bool suspended = false;          ///< I/O is suspended
+    bool read_only = false;          ///< the live table is read-only
+    bool live_table = false;         ///< a table is active
+    bool inactive_table = false;     ///< a table is loaded and waits for resume()
+    bool deferred_remove = false;    ///< a deferred removal is pending
+    std::uint32_t event_number = 0;  ///< the kernel's event counter (bumped by target events)
+    std::int32_t target_count = 0;   ///< number of targets in the live table
 };
 
 /// One device in list_devices().
 struct DeviceEntry {
-    std::string name;
-    DeviceNumber number;
+    std::string name;     ///< the device-mapper name
+    DeviceNumber number;  ///< its major:minor
 };
 
 /// One target's status line.
 struct TargetStatus {
-    Sectors start;
-    Sectors length;
-    std::string type;
-    std::string params;
+    Sectors start;     ///< first sector of the target's range
+    Sectors length;    ///< length of the range
+    std::string type;  ///< the target type, e.g. `thin-pool`
+    std::string
+        params;  ///< the status text after the type, verbatim (see parse_thin_pool_status())
 };
 
 /// Options for create().
 struct CreateOptions {
-    std::string uuid;  ///< empty: no uuid
-    bool read_only = false;
+    std::string uuid;        ///< empty: no uuid
+    bool read_only = false;  ///< load the table read-only
 };
 
 /// Options for suspend().
@@ -307,12 +345,14 @@ DeviceInfo info(const std::string& name);
 Table table(const std::string& name);
 
 /// The status line of each target of @p name.
+/// @param name the device-mapper name
 /// @param no_flush do not let a thin pool commit metadata first (kernel DM_NOFLUSH_FLAG)
 /// @throws Error(Errc::not_found) when there is no such device; Error(Errc::dm_failed).
 std::vector<TargetStatus> status(const std::string& name, bool no_flush = false);
 
 /// The typed status of a thin pool device (e.g. `docker-thinpool` or `docker-thinpool-tpool`),
 /// including its data block size from the table.
+/// @param name the device-mapper name of the pool
 /// @param commit_first let the kernel commit the pool's metadata before reporting (what plain
 ///        `dmsetup status` does): a superblock write and a flush of the metadata device on each
 ///        call. The default reads the kernel's in-core figures, which are current; the kernel
@@ -362,12 +402,12 @@ std::string message(const std::string& name, const std::string& message, Sectors
 /// A thin pool made directly from two block devices, without LVM (what containerd's devmapper
 /// snapshotter and Docker's loop-lvm mode do).
 struct RawThinPoolSpec {
-    std::string name;             ///< device-mapper name of the pool
-    std::string metadata_device;  ///< its first 4 KiB are zeroed: the pool starts empty
-    std::string data_device;
-    Sectors data_block_size{128};      ///< 64 KiB .. 1 GiB, a multiple of 64 KiB
+    std::string name;              ///< device-mapper name of the pool
+    std::string metadata_device;   ///< its first 4 KiB are zeroed: the pool starts empty
+    std::string data_device;       ///< the pool spans all of it, rounded down to whole data blocks
+    Sectors data_block_size{128};  ///< 64 KiB .. 1 GiB, a multiple of 64 KiB
     std::uint64_t low_water_mark = 0;  ///< in data blocks
-    ThinPoolFeatures features;
+    ThinPoolFeatures features;         ///< the pool's feature args
 };
 
 /// A thin pool device by name, with its messages. It does not own the device: destroying it
@@ -378,7 +418,10 @@ class ThinPool {
     /// @throws Error(Errc::invalid_argument) for a bad name.
     explicit ThinPool(std::string name);
 
+    /// The pool's device-mapper name.
     const std::string& name() const noexcept { return name_; }
+    /// thin_pool_status() of the pool (in-core figures, no commit).
+    /// @throws as thin_pool_status().
     ThinPoolStatus status() const;
 
     /// Creates thin device @p id (message `create_thin`).

@@ -18,10 +18,11 @@ namespace lvmkit {
 
 /// A kernel version as `uname -r` starts it.
 struct KernelVersion {
-    unsigned major = 0;
-    unsigned minor = 0;
-    unsigned patch = 0;
+    unsigned major = 0;  ///< e.g. 6 in `6.1.0-57-amd64`.
+    unsigned minor = 0;  ///< e.g. 1 in `6.1.0-57-amd64`.
+    unsigned patch = 0;  ///< e.g. 0 in `6.1.0-57-amd64`; 0 when the release has none.
 
+    /// Orders by major, then minor, then patch.
     friend bool operator<(const KernelVersion& a, const KernelVersion& b) {
         if (a.major != b.major)
             return a.major < b.major;
@@ -29,6 +30,7 @@ struct KernelVersion {
             return a.minor < b.minor;
         return a.patch < b.patch;
     }
+    /// Same major, minor and patch.
     friend bool operator==(const KernelVersion& a, const KernelVersion& b) {
         return a.major == b.major && a.minor == b.minor && a.patch == b.patch;
     }
@@ -53,8 +55,8 @@ enum class DeferredDeletion {
 
 /// A decision and the sentence that explains it, for the plan.
 struct KernelDecision {
-    bool deferred_deletion = false;
-    std::string reason;
+    bool deferred_deletion = false;  ///< Whether to set `dm.use_deferred_deletion=true`.
+    std::string reason;              ///< Why, one sentence naming the kernel or the choice.
 };
 
 /// Decides `dm.use_deferred_deletion`. An unreadable release in automatic mode leaves the option
@@ -70,12 +72,13 @@ enum class DockerSupport {
     unknown,     ///< no version given, or not understood
 };
 
+/// The enumerator's name: "supported", "deprecated", "removed" or "unknown".
 const char* to_string(DockerSupport support) noexcept;
 
 /// The verdict on a Docker version and a sentence for the plan.
 struct DockerVersionAdvice {
-    DockerSupport support = DockerSupport::unknown;
-    std::string message;
+    DockerSupport support = DockerSupport::unknown;  ///< Where the version stands.
+    std::string message;  ///< A sentence for the plan, naming the version and what to do.
 };
 
 /// Checks a Docker version string (`24.0.7`, `18.09.1`, `20.10.24+dfsg1`, `v25.0.3`,
@@ -87,7 +90,10 @@ DockerVersionAdvice check_docker_version(std::optional<std::string_view> docker_
 struct DockerDevicemapperConfig {
     /// `/dev/mapper/<dm name>`, LVM's name mangling applied (`-` doubled inside names).
     std::string thinpool_device;
+    /// `dm.use_deferred_removal`, always written (`=true` or `=false`).
     bool deferred_removal = true;
+    /// `dm.use_deferred_deletion=true` when set; when not set the entry is left out, and a merge
+    /// drops an existing `=true` entry.
     bool deferred_deletion = false;
     /// Further `dm.*` options passed through, e.g. {"dm.basesize", "20G"}; checked by
     /// validate_docker_dm_option().

@@ -56,12 +56,17 @@ class Error : public std::system_error {
     Error(Errc code, std::string operation, std::string object, std::string message,
           std::vector<std::string> details = {}, int sys_errno = 0);
 
+    /// What kind of failure (also available as `code()`, a std::error_code).
     Errc errc() const noexcept { return errc_; }
+    /// What lvmkit was doing, e.g. "create thin pool".
     const std::string& operation() const noexcept { return operation_; }
+    /// What it was done to, e.g. "docker/thinpool" or "/dev/sdb"; may be empty.
     const std::string& object() const noexcept { return object_; }
     /// The one-sentence message, without operation, object or details.
     const std::string& message() const noexcept { return message_; }
+    /// The C libraries' own messages (LVM, libdevmapper, libblkid), verbatim; may be empty.
     const std::vector<std::string>& details() const noexcept { return details_; }
+    /// The errno seen, or 0 when there was none.
     int sys_errno() const noexcept { return sys_errno_; }
     /// The full text: operation, object, message, errno text and details.
     const char* what() const noexcept override { return what_.c_str(); }

@@ -27,9 +27,11 @@ class TargetRoot {
     ///         Error(Errc::not_found) when it does not exist or is not a directory.
     explicit TargetRoot(std::string root = "/");
 
+    /// The root's canonical host path (symlinks resolved, e.g. `/mnt/sysimage`).
     const std::string& path() const noexcept { return root_; }
 
     /// The host path of @p path (absolute, as seen from inside the root).
+    /// @param path an absolute path inside the root.
     /// @param follow_final also follow a symlink in the last component.
     /// @throws Error(Errc::invalid_argument) for a relative path, an escape above the root or a
     ///         symlink loop (more than 40 links).
@@ -52,6 +54,7 @@ enum class FileStep {
     remove,            ///< unlink of a file lvmkit created (undo, remove)
 };
 
+/// The step's enumerator name, e.g. "create_temp" or "fsync_directory".
 const char* to_string(FileStep step) noexcept;
 
 /// Test seam: called before each step with the host path it acts on; a non-zero return is taken
@@ -93,8 +96,11 @@ struct WriteResult {
 /// On any failure the previous file is left as it was and the temporary file is removed.
 class FileWriter {
   public:
+    /// A writer for files under @p root (default: the running system, `/`); @p fault_hook is
+    /// the test seam (see FileFaultHook), empty in production.
     explicit FileWriter(TargetRoot root = TargetRoot(), FileFaultHook fault_hook = {});
 
+    /// The root every path is resolved under.
     const TargetRoot& root() const noexcept { return root_; }
 
     /// Replaces @p path (absolute, inside the root) with @p content. Writing the content the file
@@ -106,9 +112,12 @@ class FileWriter {
     WriteResult write(std::string_view path, std::string_view content,
                       const WriteOptions& options = {}) const;
 
-    /// Reads @p path under the root; std::nullopt when it does not exist.
-    /// @throws Error(Errc::io_error) when it exists but can not be read, Error(Errc::conflict)
-    ///         when it is not a regular file.
+    /// Reads @p path under the root; std::nullopt when it does not exist. With @p follow_symlink
+    /// off, a symlink at @p path is refused.
+    /// @throws Error(Errc::io_error) when it exists but can not be read (permission_denied etc.
+    ///         as write() maps errno), Error(Errc::conflict) when it is not a regular
+    ///         file, Error(Errc::invalid_argument) for a bad path, a file over 64 MiB or (with
+    ///         @p follow_symlink off) a symlink.
     std::optional<std::string> read(std::string_view path, bool follow_symlink = false) const;
 
     /// Puts back what @p result replaced: removes a file it created (and the directories it

@@ -8,12 +8,26 @@
 namespace lvmkit {
 
 /// Where a message comes from.
-enum class LogCategory { dm, lvm, blkid, config, setup };
+enum class LogCategory {
+    dm,      ///< libdevmapper and lvmkit's dm layer.
+    lvm,     ///< liblvm2cmd and lvmkit's LVM layer.
+    blkid,   ///< libblkid and device inspection.
+    config,  ///< Config files written or restored.
+    setup    ///< The setup facade (plan, apply, verify, teardown).
+};
 
 /// How important it is (syslog-like, most severe last).
-enum class LogLevel { debug, info, notice, warning, error };
+enum class LogLevel {
+    debug,    ///< Detail for debugging.
+    info,     ///< What is being done.
+    notice,   ///< Worth knowing, not a problem.
+    warning,  ///< Probably a problem; the default sink prints from here up.
+    error     ///< Something failed.
+};
 
+/// Short stable name of a category: "dm", "lvm", "blkid", "config", "setup".
 const char* to_string(LogCategory category) noexcept;
+/// Short stable name of a level: "debug", "info", "notice", "warning", "error".
 const char* to_string(LogLevel level) noexcept;
 
 /// One callback receives every message. It may be called from any thread that calls lvmkit, but

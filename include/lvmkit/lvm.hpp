@@ -28,8 +28,10 @@ class DevicePath {
     ///         block device; Error(Errc::not_found) when nothing exists at @p path.
     explicit DevicePath(std::string_view path);
 
+    /// The path as given (not resolved).
     const std::string& str() const noexcept { return path_; }
 
+    /// Same path string (two paths to one device compare unequal).
     friend bool operator==(const DevicePath& a, const DevicePath& b) { return a.path_ == b.path_; }
 
   private:
@@ -41,6 +43,7 @@ class ProfileName {
   public:
     /// @throws Error(Errc::invalid_argument) naming the rule the text breaks.
     explicit ProfileName(std::string_view text);
+    /// The validated name.
     const std::string& str() const noexcept { return name_; }
 
   private:
@@ -58,6 +61,7 @@ class ConfigOverride {
     /// @throws Error(Errc::invalid_argument)
     ConfigOverride& set(std::string_view key, ConfigValue value);
 
+    /// The settings in the order first set: `section/key` and value.
     const std::vector<std::pair<std::string, ConfigValue>>& entries() const noexcept {
         return entries_;
     }
@@ -83,59 +87,66 @@ struct SessionOptions {
 struct PvReport {
     std::string name;  ///< device path
     std::string vg;    ///< empty for an orphan PV
-    Bytes size;
-    Bytes free;
-    std::string uuid;
+    Bytes size;        ///< `pv_size`
+    Bytes free;        ///< `pv_free`: unallocated space
+    std::string uuid;  ///< `pv_uuid`, with dashes
 };
 
 /// One volume group (`vgs`).
 struct VgReport {
-    std::string name;
-    std::string uuid;
-    Bytes size;
-    Bytes free;
-    Bytes extent_size;
-    std::uint64_t extent_count = 0;
-    std::uint64_t free_extents = 0;
-    std::uint64_t pv_count = 0;
-    std::uint64_t lv_count = 0;
-    std::string attributes;  ///< `vg_attr`, e.g. `wz--n-`
+    std::string name;                ///< `vg_name`
+    std::string uuid;                ///< `vg_uuid`, with dashes
+    Bytes size;                      ///< `vg_size`
+    Bytes free;                      ///< `vg_free`: unallocated space
+    Bytes extent_size;               ///< `vg_extent_size`
+    std::uint64_t extent_count = 0;  ///< `vg_extent_count`: total extents
+    std::uint64_t free_extents = 0;  ///< `vg_free_count`: unallocated extents
+    std::uint64_t pv_count = 0;      ///< `pv_count`
+    std::uint64_t lv_count = 0;      ///< `lv_count`: visible LVs (hidden sub-LVs not counted)
+    std::string attributes;          ///< `vg_attr`, e.g. `wz--n-`
 };
 
 /// The volume type, first character of `lv_attr`.
-enum class LvType { plain, thin_pool, thin_volume, thin_pool_data, pool_metadata, other };
+enum class LvType {
+    plain,           ///< `-`: a plain (e.g. linear) volume
+    thin_pool,       ///< `t`: a thin pool
+    thin_volume,     ///< `V`: a thin volume
+    thin_pool_data,  ///< `T`: a pool's data sub-LV (`_tdata`)
+    pool_metadata,   ///< `e`: a pool's metadata sub-LV (`_tmeta`) or the metadata spare
+    other            ///< any other type character
+};
 
 /// `lv_attr` decoded.
 struct LvAttributes {
-    std::string raw;  ///< the 10 characters as LVM prints them
-    LvType type = LvType::other;
-    bool active = false;  ///< state `a`
-    bool open = false;    ///< device open `o`
+    std::string raw;              ///< the 10 characters as LVM prints them
+    LvType type = LvType::other;  ///< from the first character
+    bool active = false;          ///< state `a`
+    bool open = false;            ///< device open `o`
 };
 
 /// One logical volume (`lvs -a`). Hidden sub-LVs are listed without LVM's brackets.
 struct LvReport {
-    std::string name;
-    std::string vg;
-    std::string full_name;  ///< `vg/lv`
-    std::string uuid;
-    LvAttributes attributes;
-    bool active = false;
-    bool hidden = false;  ///< a sub-LV LVM manages itself (`[thinpool_tdata]`)
-    Bytes size;
-    std::string segment_type;  ///< `linear`, `thin-pool`, `thin`, ...
-    std::string pool;          ///< the pool of a thin volume
-    std::string data_lv;       ///< the data sub-LV of a pool
-    std::string metadata_lv;   ///< the metadata sub-LV of a pool
-    std::optional<double> data_percent;
-    std::optional<double> metadata_percent;
-    Bytes chunk_size;             ///< 0 when not a pool
-    std::optional<bool> zeroing;  ///< thin pools: zeroing of new blocks
-    std::string discards;         ///< `passdown`, `nopassdown`, `ignore` or empty
-    std::string profile;          ///< attached metadata profile or empty
-    std::string seg_monitor;      ///< `monitored`, `not monitored`, ... or empty
-    bool monitored = false;       ///< seg_monitor is `monitored`
-    std::optional<std::uint64_t> transaction_id;
+    std::string name;                        ///< `lv_name`, without brackets
+    std::string vg;                          ///< `vg_name`
+    std::string full_name;                   ///< `vg/lv`
+    std::string uuid;                        ///< `lv_uuid`, with dashes
+    LvAttributes attributes;                 ///< `lv_attr`, decoded
+    bool active = false;                     ///< `lv_active` is `active`
+    bool hidden = false;                     ///< a sub-LV LVM manages itself (`[thinpool_tdata]`)
+    Bytes size;                              ///< `lv_size`
+    std::string segment_type;                ///< `linear`, `thin-pool`, `thin`, ...
+    std::string pool;                        ///< the pool of a thin volume
+    std::string data_lv;                     ///< the data sub-LV of a pool
+    std::string metadata_lv;                 ///< the metadata sub-LV of a pool
+    std::optional<double> data_percent;      ///< pools and thin volumes; unset when LVM has none
+    std::optional<double> metadata_percent;  ///< pools; unset when LVM reports none
+    Bytes chunk_size;                        ///< 0 when not a pool
+    std::optional<bool> zeroing;             ///< thin pools: zeroing of new blocks
+    std::string discards;                    ///< `passdown`, `nopassdown`, `ignore` or empty
+    std::string profile;                     ///< attached metadata profile or empty
+    std::string seg_monitor;                 ///< `monitored`, `not monitored`, ... or empty
+    bool monitored = false;                  ///< seg_monitor is `monitored`
+    std::optional<std::uint64_t> transaction_id;  ///< thin pools: metadata transaction id
 };
 
 // ---- operation options --------------------------------------------------------------------------
@@ -148,7 +159,11 @@ struct PvCreateOptions {
 };
 
 /// Thin pool discards handling (`--discards`).
-enum class Discards { ignore, nopassdown, passdown };
+enum class Discards {
+    ignore,      ///< `ignore`
+    nopassdown,  ///< `nopassdown`
+    passdown     ///< `passdown` (LVM's default)
+};
 
 /// Options shared by the two ways to make a thin pool.
 struct ThinPoolOptions {
@@ -186,6 +201,10 @@ void check_metadata_size(Bytes size);
 /// the lvm2_run return code.
 class Session {
   public:
+    /// A session with @p options. Builds the `--config` text once, so a bad setting is refused
+    /// here rather than at the first command; does not touch liblvm2cmd.
+    /// @throws Error(Errc::invalid_argument) for a `scan_only` path that can not be put in a
+    ///         device filter (characters outside `A-Za-z0-9/_.+:-`).
     explicit Session(SessionOptions options = {});
 
     // PVs
@@ -261,6 +280,7 @@ void release_session() noexcept;
 /// Whether the process-wide handle currently exists.
 bool session_active() noexcept;
 
+/// LVM's spelling: "ignore", "nopassdown" or "passdown".
 const char* to_string(Discards discards) noexcept;
 
 }  // namespace lvmkit::lvm

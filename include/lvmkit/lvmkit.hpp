@@ -16,3 +16,18 @@
 #include "lvmkit/setup.hpp"
 #include "lvmkit/size.hpp"
 #include "lvmkit/version.hpp"
+
+// The version macros are defined in the generated lvmkit/version.hpp (from lib/version.hpp.in);
+// they are documented here, in a header under include/, for the API reference.
+
+/// @def LVMKIT_VERSION_MAJOR
+/// lvmkit's major version, an integer literal, e.g. `0` for 0.1.0 (set at configure time).
+
+/// @def LVMKIT_VERSION_MINOR
+/// lvmkit's minor version, an integer literal, e.g. `1` for 0.1.0.
+
+/// @def LVMKIT_VERSION_PATCH
+/// lvmkit's patch version, an integer literal, e.g. `0` for 0.1.0.
+
+/// @def LVMKIT_VERSION_STRING
+/// lvmkit's version as a string literal, e.g. `"0.1.0"`; lvmkit::kVersion holds the same text.

@@ -18,9 +18,12 @@ class VgName {
     /// @throws Error(Errc::invalid_argument) naming the rule the text breaks.
     explicit VgName(std::string_view text);
 
+    /// The validated name.
     const std::string& str() const noexcept { return name_; }
 
+    /// Same name (exact, case-sensitive).
     friend bool operator==(const VgName& a, const VgName& b) { return a.name_ == b.name_; }
+    /// Different names.
     friend bool operator!=(const VgName& a, const VgName& b) { return a.name_ != b.name_; }
 
   private:
@@ -35,9 +38,12 @@ class LvName {
     /// @throws Error(Errc::invalid_argument) naming the rule the text breaks.
     explicit LvName(std::string_view text);
 
+    /// The validated name.
     const std::string& str() const noexcept { return name_; }
 
+    /// Same name (exact, case-sensitive).
     friend bool operator==(const LvName& a, const LvName& b) { return a.name_ == b.name_; }
+    /// Different names.
     friend bool operator!=(const LvName& a, const LvName& b) { return a.name_ != b.name_; }
 
   private:

@@ -10,12 +10,21 @@
 namespace lvmkit {
 
 /// What the pool does with discards (LVM's `allocation/thin_pool_discards`).
-enum class ThinPoolDiscards { ignore, nopassdown, passdown };
+enum class ThinPoolDiscards {
+    ignore,      ///< Discards are ignored.
+    nopassdown,  ///< The pool frees its blocks but does not pass discards to the data device.
+    passdown     ///< The pool frees its blocks and passes discards down (LVM's default).
+};
 
 /// How LVM picks a chunk size when none is given (`allocation/thin_pool_chunk_size_policy`).
-enum class ChunkSizePolicy { generic, performance };
+enum class ChunkSizePolicy {
+    generic,     ///< LVM's default: from the device's minimum_io_size, at least 64 KiB.
+    performance  ///< From the device's optimal_io_size, at least 512 KiB.
+};
 
+/// LVM's spelling: "ignore", "nopassdown" or "passdown".
 const char* to_string(ThinPoolDiscards discards) noexcept;
+/// LVM's spelling: "generic" or "performance".
 const char* to_string(ChunkSizePolicy policy) noexcept;
 
 /// An LVM metadata profile with the thin-pool settings lvmkit manages.
@@ -43,11 +52,13 @@ struct LvmProfile {
         return autoextend_threshold < 100 && autoextend_percent > 0;
     }
 
+    /// Every field equal (name included).
     friend bool operator==(const LvmProfile& a, const LvmProfile& b) {
         return a.name == b.name && a.autoextend_threshold == b.autoextend_threshold &&
                a.autoextend_percent == b.autoextend_percent && a.zero == b.zero &&
                a.discards == b.discards && a.chunk_size_policy == b.chunk_size_policy;
     }
+    /// Some field differs.
     friend bool operator!=(const LvmProfile& a, const LvmProfile& b) { return !(a == b); }
 };
 
@@ -64,6 +75,7 @@ std::string render_profile(const LvmProfile& profile);
 /// `#` comments, blank lines. Settings lvmkit does not manage are refused (rewriting the file
 /// would drop them), so are unknown sections and repeated settings.
 /// @param name the profile's name (the file name without `.profile`)
+/// @param text the file's content
 /// @throws Error(Errc::parse_error) naming the line and what is wrong there;
 ///         Error(Errc::invalid_argument) when a value is out of range.
 LvmProfile parse_profile(std::string_view name, std::string_view text);

@@ -33,11 +33,15 @@ enum class Consumer {
 enum class DeferredDeletionChoice {
     automatic,  ///< when the running kernel is 3.18 or later
     enable,     ///< the caller knows the kernel has it (distribution backports)
-    disable,
+    disable,    ///< never written, whatever the kernel
 };
 
 /// What thin pool discards do (`--discards`); unset keeps LVM's default (passdown).
-enum class PoolDiscards { ignore, nopassdown, passdown };
+enum class PoolDiscards {
+    ignore,      ///< discards are ignored
+    nopassdown,  ///< the pool frees blocks but does not pass discards down
+    passdown     ///< the pool frees blocks and passes discards to the data device
+};
 
 /// Everything setup needs. The defaults are the manual procedure's (seed-procedure.md).
 struct ThinPoolSpec {
@@ -45,8 +49,8 @@ struct ThinPoolSpec {
     std::vector<std::string> devices;
     /// Take the pool's space from the existing VG `vg` (plus any `devices` added to it).
     bool use_existing_vg = false;
-    VgName vg{"docker"};
-    LvName pool{"thinpool"};
+    VgName vg{"docker"};      ///< the volume group (created unless `use_existing_vg`)
+    LvName pool{"thinpool"};  ///< the thin pool LV; its metadata LV is `<pool>meta`
     /// Data LV size: `95%VG` as in the seed, or an exact size.
     SizeSpec data_size = Percent{95, PercentOf::VG};
     /// Metadata LV size: `1%VG` as in the seed, or an exact size (2 MiB .. 15.81 GiB).
@@ -55,20 +59,24 @@ struct ThinPoolSpec {
     Bytes chunk_size = Bytes::KiB(512);
     /// Zero new blocks before first use (off in the seed: Docker zeroes what it needs).
     bool zero = false;
-    std::optional<PoolDiscards> discards;
+    std::optional<PoolDiscards> discards;  ///< `--discards`; unset keeps LVM's default
     /// `thin_pool_autoextend_threshold` (50..100; 100 turns autoextend off).
     unsigned autoextend_threshold = 80;
     /// `thin_pool_autoextend_percent`.
     unsigned autoextend_percent = 20;
+    /// The LVM metadata profile written and attached to the pool (`<name>.profile`).
     std::string profile_name = "docker-thinpool";
     /// Register the pool with dmeventd; without monitoring autoextend never happens.
     bool monitor = true;
     /// Permission to erase existing signatures (filesystems, partition tables) on the devices.
     /// Never used on a device that is mounted, active swap, or held by another device.
     bool wipe_signatures = false;
-    Consumer consumer = Consumer::docker;
+    Consumer consumer = Consumer::docker;  ///< which runtime configuration to write
+    /// Docker's config file (consumer `docker`), inside `target_root`.
     std::string daemon_json = "/etc/docker/daemon.json";
+    /// containerd's config file (consumer `containerd`), inside `target_root`.
     std::string containerd_config = "/etc/containerd/config.toml";
+    /// Docker's `dm.use_deferred_deletion` (consumer `docker`).
     DeferredDeletionChoice deferred_deletion = DeferredDeletionChoice::automatic;
     /// The Docker version that will use the pool (e.g. "24.0.7"), for the deprecation warning.
     std::optional<std::string> docker_version;
@@ -78,7 +86,7 @@ struct ThinPoolSpec {
     std::string target_root = "/";
     /// Move the contents of `graph_dir` to `<graph_dir>.backup`, as the manual procedure does.
     bool backup_graph_dir = false;
-    std::string graph_dir = "/var/lib/docker";
+    std::string graph_dir = "/var/lib/docker";  ///< Docker's data root, for `backup_graph_dir`
     /// Turn headroom warnings into preflight errors.
     bool strict = false;
 };
@@ -104,19 +112,20 @@ const char* to_string(StepKind kind) noexcept;
 
 /// One planned step.
 struct Step {
-    StepKind kind;
+    StepKind kind;            ///< what the step does
     std::string description;  ///< one human sentence with the exact names and sizes
     bool done = false;        ///< already in place on the system: apply skips it
 };
 
 /// Sizes setup resolved against the real devices (estimates until the VG exists).
 struct ResolvedSizes {
-    Bytes extent_size;
-    std::uint64_t vg_extents = 0;
-    std::uint64_t data_extents = 0;
-    std::uint64_t metadata_extents = 0;
+    Bytes extent_size;               ///< the VG's extent size (LVM's default 4 MiB for a new VG)
+    std::uint64_t vg_extents = 0;    ///< extents in the VG, counting devices still to add
+    std::uint64_t data_extents = 0;  ///< the data LV (the pool's size once it exists)
+    std::uint64_t metadata_extents = 0;  ///< the metadata LV
     /// LVM adds a pool-metadata spare LV the size of the metadata LV (once per VG).
     std::uint64_t spare_extents = 0;
+    /// Extents left free in the VG after setup (the metadata spare subtracted).
     std::uint64_t free_extents_after = 0;
 };
 
@@ -125,17 +134,18 @@ struct Headroom {
     std::uint64_t data_step_extents = 0;      ///< one data autoextend step
     std::uint64_t metadata_step_extents = 0;  ///< one metadata autoextend step
     unsigned data_steps_possible = 0;         ///< how many data steps the free space allows
-    bool metadata_step_possible = false;
-    bool autoextend_enabled = true;
+    bool metadata_step_possible = false;      ///< the free space allows one metadata step
+    bool autoextend_enabled = true;           ///< threshold below 100 and percent above 0
 };
 
 /// The ordered steps and what setup decided on the way.
 struct Plan {
-    std::vector<Step> steps;
-    ResolvedSizes sizes;
-    Headroom headroom;
+    std::vector<Step> steps;             ///< in order; the first is always the probe
+    ResolvedSizes sizes;                 ///< the sizes the steps use
+    Headroom headroom;                   ///< room for autoextend after setup
     std::vector<std::string> decisions;  ///< e.g. why deferred deletion is (not) written
     std::vector<std::string> warnings;   ///< e.g. no room for a data autoextend step
+    /// True when every step but the probe is already done: apply() would change nothing.
     bool nothing_to_do() const noexcept;
     /// Human-readable, one line a step: "[done] 3. Create VG docker on /dev/sdb".
     std::string to_text() const;
@@ -155,19 +165,30 @@ Plan plan(const ThinPoolSpec& spec);
 
 /// A step's progress, as apply() and teardown() report it.
 struct Progress {
-    enum class Phase { started, finished, skipped, failed, rolling_back, rolled_back };
+    /// Where the step is.
+    enum class Phase {
+        started,       ///< the step begins
+        finished,      ///< the step succeeded (`elapsed` is its duration)
+        skipped,       ///< the step was already done (apply() only)
+        failed,        ///< the step failed (`elapsed` is the time until it failed)
+        rolling_back,  ///< apply() is undoing what this run created
+        rolled_back    ///< the undo completed (not reported when it was incomplete)
+    };
     std::size_t index = 0;  ///< 1-based
-    std::size_t total = 0;
+    std::size_t total = 0;  ///< number of steps
+    /// The step (apply() only; teardown() leaves it at `probe`).
     StepKind kind = StepKind::probe;
-    std::string description;
-    Phase phase = Phase::started;
+    std::string description;               ///< the step's sentence, as in the plan
+    Phase phase = Phase::started;          ///< what happened
     std::chrono::milliseconds elapsed{0};  ///< since this step started
 };
 
+/// The enumerator's name, e.g. "rolling_back".
 const char* to_string(Progress::Phase phase) noexcept;
 
 /// Options for apply().
 struct ApplyOptions {
+    /// Called on each phase of each step, on the calling thread; may be empty.
     std::function<void(const Progress&)> on_progress;
     /// Called before each step that will run; a throw from it fails that step (and rolls back),
     /// exactly as a failure of the step itself would. A test seam, and a way to stop a run.
@@ -176,18 +197,18 @@ struct ApplyOptions {
 
 /// What one step did.
 struct StepOutcome {
-    StepKind kind;
-    std::string description;
-    bool skipped = false;  ///< already done
-    std::chrono::milliseconds duration{0};
+    StepKind kind;                          ///< the step
+    std::string description;                ///< its sentence, as in the plan
+    bool skipped = false;                   ///< already done
+    std::chrono::milliseconds duration{0};  ///< how long it ran (0 when skipped)
 };
 
 /// The result of a successful apply().
 struct ApplyResult {
-    Plan plan;
-    std::vector<StepOutcome> steps;
-    bool nothing_to_do = false;
-    std::chrono::milliseconds duration{0};
+    Plan plan;                              ///< the plan that was run
+    std::vector<StepOutcome> steps;         ///< one per plan step, skipped ones included
+    bool nothing_to_do = false;             ///< everything was in place already
+    std::chrono::milliseconds duration{0};  ///< the whole run, verification included
 };
 
 /// Runs the plan's steps that are not done yet, then verifies everything.
@@ -199,26 +220,41 @@ ApplyResult apply(const ThinPoolSpec& spec, const ApplyOptions& options = {});
 
 /// Reads everything back (LVs, chunk size, zeroing, profile, monitoring, dm table, config files)
 /// and lists every difference from the spec; empty means the pool is as specified.
+/// @throws Error when the state can not be read (LVM, device-mapper, files).
 std::vector<std::string> verify(const ThinPoolSpec& spec);
 
 /// The state of a pool.
 struct PoolStatus {
-    bool exists = false;
-    std::string dm_name;
-    std::string mode;  ///< rw, ro, out_of_data_space, needs_check, fail, error, inactive
-    double data_percent = 0;
-    double metadata_percent = 0;
+    bool exists = false;  ///< the VG has a thin pool LV of that name; the rest is set only if so
+    std::string dm_name;  ///< the pool's device-mapper device read (empty when inactive)
+    std::string mode;     ///< rw, ro, out_of_data_space, needs_check, fail, error, inactive
+    double data_percent = 0;      ///< data used, 0..100 (0 when inactive)
+    double metadata_percent = 0;  ///< metadata used, 0..100 (0 when inactive)
+    /// Data used, in bytes (0 when inactive).
     Bytes data_used, data_total, metadata_used, metadata_total;
-    bool monitored = false;
-    std::string profile;
+    /// @var data_total
+    /// Data capacity, in bytes (0 when inactive).
+
+    /// @var metadata_used
+    /// Metadata used, in bytes (0 when inactive).
+
+    /// @var metadata_total
+    /// Metadata capacity, in bytes (0 when inactive).
+
+    bool monitored = false;  ///< dmeventd monitors the pool
+    std::string profile;     ///< the attached metadata profile; empty when none
+    /// From the profile file; 100 (off) when there is no profile or file.
     unsigned autoextend_threshold = 100;
+    /// From the profile file; 0 when there is no profile or file.
     unsigned autoextend_percent = 0;
-    Bytes vg_free;
-    Headroom headroom;
+    Bytes vg_free;      ///< unallocated space in the VG
+    Headroom headroom;  ///< autoextend steps the VG's free space allows
     /// One line per configuration file: whether it points at this pool.
     std::vector<std::string> config_agreement;
-    bool config_agrees = true;
+    bool config_agrees = true;  ///< false when the consumer's config does not point at this pool
+    /// Human-readable, one line per aspect (pool, data, metadata, monitor, autoextend, config).
     std::string to_text() const;
+    /// The same as a JSON document (only `exists` when the pool does not exist).
     std::string to_json() const;
 };
 
@@ -231,6 +267,7 @@ PoolStatus status(const ThinPoolSpec& spec);
 struct TeardownOptions {
     /// Remove the pool even while it has thin volumes (their data is lost).
     bool force = false;
+    /// Called as each teardown step starts and finishes or fails; may be empty.
     std::function<void(const Progress&)> on_progress;
 };
 

@@ -12,25 +12,40 @@ namespace lvmkit {
 /// A byte count. Explicit construction keeps bytes, sectors and extents from mixing silently.
 class Bytes {
   public:
+    /// Zero bytes.
     constexpr Bytes() noexcept = default;
+    /// @p count bytes.
     constexpr explicit Bytes(std::uint64_t count) noexcept : count_(count) {}
 
+    /// The number of bytes.
     constexpr std::uint64_t count() const noexcept { return count_; }
 
+    /// @p n KiB (n * 2^10 bytes). Not checked for overflow.
     static constexpr Bytes KiB(std::uint64_t n) noexcept { return Bytes(n << 10); }
+    /// @p n MiB (n * 2^20 bytes). Not checked for overflow.
     static constexpr Bytes MiB(std::uint64_t n) noexcept { return Bytes(n << 20); }
+    /// @p n GiB (n * 2^30 bytes). Not checked for overflow.
     static constexpr Bytes GiB(std::uint64_t n) noexcept { return Bytes(n << 30); }
+    /// @p n TiB (n * 2^40 bytes). Not checked for overflow.
     static constexpr Bytes TiB(std::uint64_t n) noexcept { return Bytes(n << 40); }
 
+    /// Equal byte counts.
     friend constexpr bool operator==(Bytes a, Bytes b) noexcept { return a.count_ == b.count_; }
+    /// Different byte counts.
     friend constexpr bool operator!=(Bytes a, Bytes b) noexcept { return a.count_ != b.count_; }
+    /// @p a is fewer bytes than @p b.
     friend constexpr bool operator<(Bytes a, Bytes b) noexcept { return a.count_ < b.count_; }
+    /// @p a is at most @p b bytes.
     friend constexpr bool operator<=(Bytes a, Bytes b) noexcept { return a.count_ <= b.count_; }
+    /// @p a is more bytes than @p b.
     friend constexpr bool operator>(Bytes a, Bytes b) noexcept { return a.count_ > b.count_; }
+    /// @p a is at least @p b bytes.
     friend constexpr bool operator>=(Bytes a, Bytes b) noexcept { return a.count_ >= b.count_; }
+    /// The sum; not checked for overflow (wraps modulo 2^64).
     friend constexpr Bytes operator+(Bytes a, Bytes b) noexcept {
         return Bytes(a.count_ + b.count_);
     }
+    /// The difference; not checked: @p b greater than @p a wraps around to a huge count.
     friend constexpr Bytes operator-(Bytes a, Bytes b) noexcept {
         return Bytes(a.count_ - b.count_);
     }
@@ -42,18 +57,25 @@ class Bytes {
 /// A count of 512-byte sectors, the unit of device-mapper tables and the kernel's block layer.
 class Sectors {
   public:
-    static constexpr std::uint64_t size = 512;
+    static constexpr std::uint64_t size = 512;  ///< Bytes in a sector.
 
+    /// Zero sectors.
     constexpr Sectors() noexcept = default;
+    /// @p count sectors.
     constexpr explicit Sectors(std::uint64_t count) noexcept : count_(count) {}
 
+    /// The number of sectors.
     constexpr std::uint64_t count() const noexcept { return count_; }
+    /// The size in bytes (count * 512; not checked for overflow).
     constexpr Bytes bytes() const noexcept { return Bytes(count_ * size); }
     /// Whole sectors in @p bytes (rounded down).
     static constexpr Sectors floor(Bytes bytes) noexcept { return Sectors(bytes.count() / size); }
 
+    /// Equal sector counts.
     friend constexpr bool operator==(Sectors a, Sectors b) noexcept { return a.count_ == b.count_; }
+    /// Different sector counts.
     friend constexpr bool operator!=(Sectors a, Sectors b) noexcept { return a.count_ != b.count_; }
+    /// @p a is fewer sectors than @p b.
     friend constexpr bool operator<(Sectors a, Sectors b) noexcept { return a.count_ < b.count_; }
 
   private:
@@ -62,21 +84,29 @@ class Sectors {
 
 /// A number of LVM physical extents.
 struct Extents {
-    std::uint64_t count = 0;
+    std::uint64_t count = 0;  ///< The number of extents.
+    /// Equal extent counts.
     friend constexpr bool operator==(Extents a, Extents b) noexcept { return a.count == b.count; }
+    /// Different extent counts.
     friend constexpr bool operator!=(Extents a, Extents b) noexcept { return a.count != b.count; }
 };
 
 /// What a percentage size is a percentage of (LVM's `-l N%VG|%FREE|%PVS`).
-enum class PercentOf { VG, FREE, PVS };
+enum class PercentOf {
+    VG,    ///< Of the VG's total size (`%VG`).
+    FREE,  ///< Of the VG's free space (`%FREE`).
+    PVS    ///< Of the PVs given to the command (`%PVS`); setup's planner resolves it like `%VG`.
+};
 
 /// A size given as a percentage, 1..100.
 struct Percent {
-    unsigned value = 0;
-    PercentOf of = PercentOf::VG;
+    unsigned value = 0;            ///< The percentage, 1..100 (parse_size_spec enforces it).
+    PercentOf of = PercentOf::VG;  ///< What it is a percentage of.
+    /// Same value of the same base.
     friend constexpr bool operator==(Percent a, Percent b) noexcept {
         return a.value == b.value && a.of == b.of;
     }
+    /// Different value or base.
     friend constexpr bool operator!=(Percent a, Percent b) noexcept { return !(a == b); }
 };
 
