@@ -197,6 +197,7 @@ TEST_CASE("reliability: devices that must not be used are refused", "[system][re
                        {{disk.path()}, {root.path(), profiles}});
     }
     {
+        REQUIRE(load_module("ext4"));
         LoopDevice disk(kDisk, "rel-mounted");
         REQUIRE(run_command({"mkfs.ext4", "-q", "-F", disk.path()}).exit_code == 0);
         ScratchDir mountpoint;
