@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 
 #include "lvmkit/blockdev.hpp"
@@ -104,6 +105,8 @@ TEST_CASE("reliability: I/O fails under the PV during each step", "[system][reli
         pv.heal();
         check_nothing_left(pv, root);
     }
+    std::fprintf(stderr, "reliability: %s: %zu of %zu fault points refused and rolled back\n",
+                 to_string(fault), refused, kinds.size());
     // Every step that writes LVM metadata (pvcreate, vgcreate, two lvcreates, lvconvert,
     // lvchange --metadataprofile) must notice the fault.
     CHECK(refused >= 6);
@@ -222,6 +225,8 @@ void interrupt_each_step(bool power_cut) {
         (void)result;
     }
     CHECK(points == kinds.size());
+    std::fprintf(stderr, "reliability: %s: %zu interruption points resumed\n",
+                 power_cut ? "power cut" : "SIGKILL", points);
 }
 
 }  // namespace
