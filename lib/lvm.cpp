@@ -300,6 +300,12 @@ void Session::set_metadata_profile(const VgName& vg, const LvName& lv,
                 full_name(vg, lv));
 }
 
+void Session::activate_lv(const VgName& vg, const LvName& lv, bool active) {
+    CommandLine line = start(options_, "lvchange");
+    line.add("-a", active ? "y" : "n").add(full_name(vg, lv));
+    run_checked(line, active ? "activate LV" : "deactivate LV", full_name(vg, lv));
+}
+
 void Session::set_monitoring(const VgName& vg, const LvName& lv, bool monitored) {
     CommandLine line = start(options_, "lvchange");
     line.add("--monitor", monitored ? "y" : "n").add(full_name(vg, lv));

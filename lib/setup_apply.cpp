@@ -300,6 +300,13 @@ class Run {
     }
 
     void enable_monitoring() {
+        // Only an active pool can be monitored. A pool is inactive when an earlier run was cut
+        // off (power loss) before LVM activated it, or after a reboot without autoactivation;
+        // the re-run must finish the setup, not fail here. Only then: activating an active
+        // pool reloads its table (a low water mark from the profile), which the seed's
+        // procedure does not do. Undone by the pool's removal.
+        if (!dm::info(dm_name(spec_.vg, spec_.pool)).exists)
+            session_.activate_lv(spec_.vg, spec_.pool, true);
         session_.set_monitoring(spec_.vg, spec_.pool, true);
         undo_.push_back({"stop monitoring " + spec_.pool.str(), [this] {
                              ignoring_not_found(

@@ -72,7 +72,16 @@ std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
     return (a + b - 1) / b;
 }
 
+// A percentage out of range would otherwise reach LVM only at its step, after the PV and VG exist.
+void validate_percent(const char* what, const SizeSpec& size) {
+    const auto* percent = std::get_if<Percent>(&size);
+    if (percent != nullptr && (percent->value < 1 || percent->value > 100))
+        refuse(std::string(what) + " " + to_string(size), "a percentage must be 1..100");
+}
+
 void validate_sizes(const ThinPoolSpec& spec) {
+    validate_percent("data size", spec.data_size);
+    validate_percent("metadata size", spec.metadata_size);
     lvm::check_chunk_size(spec.chunk_size);
     if (const auto* meta = std::get_if<Bytes>(&spec.metadata_size))
         lvm::check_metadata_size(*meta);

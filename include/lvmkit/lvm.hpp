@@ -254,6 +254,8 @@ class Session {
     /// `lvchange --metadataprofile p` or, with no profile, `--detachprofile`. @throws Error
     void set_metadata_profile(const VgName& vg, const LvName& lv,
                               const std::optional<ProfileName>& profile);
+    /// `lvchange -a y|n vg/lv` (a no-op for an LV already in that state). @throws Error
+    void activate_lv(const VgName& vg, const LvName& lv, bool active);
     /// `lvchange --monitor y|n`. @throws Error
     void set_monitoring(const VgName& vg, const LvName& lv, bool monitored);
 

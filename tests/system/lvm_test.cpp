@@ -256,7 +256,7 @@ TEST_CASE("lvm: one-step thin pool with typed options", "[system][lvm]") {
     tp.zeroing = true;
     tp.discards = Discards::nopassdown;
     session.create_thin_pool(vg, LvName("pool"), Bytes::MiB(128), Bytes::MiB(8), tp);
-    const auto& pool = find_lv(session.lvs(vg), "pool");
+    const auto pool = find_lv(session.lvs(vg), "pool");  // a copy: the report is a temporary
     CHECK(pool.chunk_size == Bytes::KiB(128));
     CHECK(pool.zeroing == true);
     CHECK(pool.discards == "nopassdown");
