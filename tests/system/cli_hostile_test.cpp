@@ -1,0 +1,223 @@
+// lvmkit-docker, the built binary, on hostile input, table-driven: each row runs `setup --yes`
+// with one bad device, name, size or config file and must exit 2 (usage error) or 3 (refused
+// before any change), print a message naming the problem on stderr, and leave the devices' first
+// and last MiB and every file under the --root byte-identical, with no `docker*` dm device made.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "system/reliability_fixtures.hpp"
+
+using namespace lvmkit::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t kDisk = 1ull << 30;
+constexpr std::uint64_t kSmallDisk = 64ull << 20;
+
+std::string binary() {
+#ifdef LVMKIT_DOCKER_BINARY
+    return LVMKIT_DOCKER_BINARY;
+#else
+    char self[4096] = {};
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string dir(self, n > 0 ? static_cast<std::size_t>(n) : 0);
+    dir = dir.substr(0, dir.rfind('/'));
+    return dir + "/../examples/lvmkit-docker/lvmkit-docker";
+#endif
+}
+
+std::string quote(const std::string& arg) {
+    std::string out = "'";
+    for (const char c : arg)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// Runs lvmkit-docker with stdin from /dev/null and stdout dropped: the result's output is stderr.
+CommandResult cli_stderr(const std::vector<std::string>& args) {
+    std::string command = quote(binary());
+    for (const auto& arg : args)
+        command += " " + quote(arg);
+    return run_command({"/bin/sh", "-c", command + " </dev/null >/dev/null"});
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+struct Row {
+    std::string what;
+    std::string device;                                         // --device
+    std::vector<std::string> extra;                             // more options
+    int exit_code;                                              // 2 usage, 3 refused
+    std::string words;                                          // must appear on stderr
+    std::function<void(const std::string& root)> prepare = {};  // fills the target root
+    std::string root = {};  // --root instead of the row's scratch directory
+};
+
+// `lvm vgcreate foreign DEV` for the row "a PV of another VG", removed again at the end.
+struct ForeignVg {
+    explicit ForeignVg(const std::string& device) : device_(device) {
+        created = run_command({"lvm", "vgcreate", "-q", "foreign", device}).exit_code == 0;
+    }
+    ~ForeignVg() {
+        run_command({"lvm", "vgremove", "-f", "-q", "foreign"});
+        run_command({"lvm", "pvremove", "-q", device_});
+    }
+    ForeignVg(const ForeignVg&) = delete;
+    ForeignVg& operator=(const ForeignVg&) = delete;
+    bool created = false;
+
+  private:
+    std::string device_;
+};
+
+}  // namespace
+
+TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, nothing touched",
+          "[system][cli][hostile]") {
+    LoopDevice disk(kDisk, "cli-hostile");
+    ScratchDir scratch;
+    const std::string regular = scratch.path() + "/regular-file.img";
+    write_file(regular, std::string(4096, 'x'));
+
+    REQUIRE(load_module("ext4"));
+    LoopDevice ext4(kSmallDisk, "cli-hostile-ext4");
+    REQUIRE(run_command({"mkfs.ext4", "-q", "-F", ext4.path()}).exit_code == 0);
+    LoopDevice gpt(kSmallDisk, "cli-hostile-gpt");
+    REQUIRE(run_command({"sh", "-c", "echo 'label: gpt' | sfdisk -q " + gpt.path()}).exit_code ==
+            0);
+    LoopDevice foreign(kSmallDisk, "cli-hostile-foreign");
+    const ForeignVg foreign_vg(foreign.path());
+    REQUIRE(foreign_vg.created);
+    LoopDevice small(16ull << 20, "cli-hostile-small");
+
+    const std::string daemon = "/etc/docker/daemon.json";
+    const std::vector<Row> rows = {
+        // Devices.
+        {"missing device", "/dev/lvmkit-no-such-disk", {}, 3, "/dev/lvmkit-no-such-disk"},
+        {"a regular file", regular, {}, 3, "block device"},
+        {"a character device", "/dev/null", {}, 3, "block device"},
+        {"a device with ext4", ext4.path(), {}, 3, "ext4"},
+        {"a device with a gpt table", gpt.path(), {}, 3, "gpt"},
+        {"a PV of another VG", foreign.path(), {}, 3, "'foreign'"},
+        {"a device too small", small.path(), {}, 3, "use a larger device"},
+        // Names.
+        {"VG name with a space", disk.path(), {"--vg", "my vg"}, 2, "space character"},
+        {"VG name with a quote", disk.path(), {"--vg", "vg'q"}, 2, "''' character"},
+        {"VG name with a semicolon", disk.path(), {"--vg", "vg;rm"}, 2, "';' character"},
+        {"VG name with a leading dash", disk.path(), {"--vg=-vg"}, 2, "can not start with '-'"},
+        {"VG name of 128 characters",
+         disk.path(),
+         {"--vg", std::string(128, 'v')},
+         2,
+         "this has 128"},
+        {"pool name with _tmeta", disk.path(), {"--pool", "pool_tmeta"}, 2, "'_tmeta'"},
+        // Sizes.
+        {"--data 0%VG", disk.path(), {"--data", "0%VG"}, 2, "between 1 and 100"},
+        {"--data 101%VG", disk.path(), {"--data", "101%VG"}, 2, "between 1 and 100"},
+        {"--data 95+6%VG", disk.path(), {"--data", "95+6%VG"}, 2, "whole number before '%'"},
+        {"--data 95%VG --meta 6%VG",
+         disk.path(),
+         {"--data", "95%VG", "--meta", "6%VG"},
+         3,
+         "exceed 100%"},
+        {"--chunk 100K", disk.path(), {"--chunk", "100K"}, 3, "chunk"},
+        {"--chunk 32K", disk.path(), {"--chunk", "32K"}, 3, "chunk"},
+        {"--chunk 2G", disk.path(), {"--chunk", "2G"}, 3, "chunk"},
+        {"--autoextend-threshold 49",
+         disk.path(),
+         {"--autoextend-threshold", "49"},
+         3,
+         "threshold"},
+        {"--autoextend-threshold 101",
+         disk.path(),
+         {"--autoextend-threshold", "101"},
+         3,
+         "threshold"},
+        // Config files and paths.
+        {"malformed daemon.json",
+         disk.path(),
+         {},
+         3,
+         "line",
+         [&](const std::string& root) { write_file(root + daemon, "{\n  \"debug\": true,\n"); }},
+        {"daemon.json holding an array",
+         disk.path(),
+         {},
+         3,
+         "object",
+         [&](const std::string& root) {
+             write_file(root + daemon, "[\"storage-driver\", \"overlay2\"]\n");
+         }},
+        {"daemon.json a symlink to /etc/shadow",
+         disk.path(),
+         {},
+         3,
+         "symlink",
+         [&](const std::string& root) {
+             fs::create_directories(root + "/etc/docker");
+             fs::create_symlink("/etc/shadow", root + daemon);
+         }},
+        {"--root climbing through '..' to /etc",
+         disk.path(),
+         {},
+         3,
+         "does not exist",
+         {},
+         "/tmp/lvmkit-hostile-no-such-dir/../../etc"},
+        {"--daemon-json climbing out of the root",
+         disk.path(),
+         {"--daemon-json", "/etc/../../../../tmp/escape.json"},
+         3,
+         "climbs above the target root"},
+    };
+
+    std::size_t passed = 0;
+    for (const auto& row : rows) {
+        INFO("row: " << row.what);
+        ScratchDir root;
+        if (row.prepare)
+            row.prepare(root.path());
+        std::vector<std::string> watched{disk.path()};
+        if (row.device != disk.path() && row.device.rfind("/dev/loop", 0) == 0)
+            watched.push_back(row.device);
+        std::vector<std::string> edges_before;
+        for (const auto& device : watched)
+            edges_before.push_back(edges_of(device));
+        const auto files_before = files_below(root.path());
+
+        std::vector<std::string> args{"setup",    "--yes",
+                                      "--root",   row.root.empty() ? root.path() : row.root,
+                                      "--device", row.device};
+        args.insert(args.end(), row.extra.begin(), row.extra.end());
+        const auto r = cli_stderr(args);
+        INFO("exit " << r.exit_code << ", stderr:\n" << r.output);
+        if (r.exit_code == 0) {
+            // Accepted: undo it so the next rows see a blank disk, then fail the row.
+            args[0] = "teardown";
+            cli_stderr(args);
+        }
+        const bool code_ok = r.exit_code == row.exit_code;
+        const bool named = r.output.find(row.words) != std::string::npos;
+        bool edges_ok = true;
+        for (std::size_t i = 0; i < watched.size(); ++i)
+            edges_ok = edges_ok && edges_of(watched[i]) == edges_before[i];
+        const bool files_ok = files_below(root.path()) == files_before;
+        const bool no_dm = no_dm_devices_named("docker");
+        CHECK(code_ok);
+        CHECK(named);
+        CHECK(edges_ok);
+        CHECK(files_ok);
+        CHECK(no_dm);
+        passed += code_ok && named && edges_ok && files_ok && no_dm ? 1 : 0;
+    }
+    std::fprintf(stderr, "cli hostile: %zu of %zu rows refused as expected\n", passed, rows.size());
+    CHECK(passed == rows.size());
+}
