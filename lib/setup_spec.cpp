@@ -105,12 +105,27 @@ void validate_devices(const ThinPoolSpec& spec) {
     }
 }
 
+bool has_dot_dot(const std::string& path) {
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const std::size_t end = std::min(path.find('/', start), path.size());
+        if (path.compare(start, end - start, "..") == 0)
+            return true;
+        start = end + 1;
+    }
+    return false;
+}
+
 void validate_paths(const ThinPoolSpec& spec) {
     auto absolute = [](const std::string& what, const std::string& path) {
         if (path.empty() || path.front() != '/')
             refuse(what + " '" + path + "'", "must be an absolute path");
     };
     absolute("target root", spec.target_root);
+    // `/mnt/x/../../etc` would quietly make the real /etc the root: refuse rather than resolve.
+    if (has_dot_dot(spec.target_root))
+        refuse("target root '" + spec.target_root + "'",
+               "must not contain '..' components; name the directory itself");
     if (spec.consumer == Consumer::docker)
         absolute("daemon.json path", spec.daemon_json);
     if (spec.consumer == Consumer::containerd)

@@ -118,6 +118,12 @@ TEST_CASE("setup: spec validation names the problem", "[setup]") {
     CHECK(refusal(spec) != "accepted");
 
     spec = seed_spec();
+    spec.target_root = "/mnt/sysimage/../../etc";
+    CHECK(refusal(spec).find("'..'") != std::string::npos);
+    spec.target_root = "/mnt/..sysimage/x..";  // names that merely contain dots are fine
+    CHECK(refusal(spec) == "accepted");
+
+    spec = seed_spec();
     spec.daemon_json = "etc/docker/daemon.json";
     CHECK(refusal(spec).find("absolute path") != std::string::npos);
 
