@@ -16,11 +16,13 @@
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"
 #include "system/fixtures.hpp"
+#include "system/reliability_fixtures.hpp"
 
 using namespace lvmkit;
 using lvmkit::test::LoopDevice;
 using lvmkit::test::run_command;
 using lvmkit::test::ScratchDir;
+using namespace lvmkit::test;
 
 namespace {
 
@@ -33,13 +35,6 @@ setup::ThinPoolSpec spec_for(const std::vector<std::string>& devices, const Scra
     spec.vg = VgName(vg);
     spec.target_root = root.path();
     return spec;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 lvm::LvReport find_lv(const std::vector<lvm::LvReport>& lvs, const std::string& name) {
@@ -77,16 +72,6 @@ void manual_procedure(const std::string& device, const std::string& vg,
         << "activation {\nthin_pool_autoextend_threshold=80\nthin_pool_autoextend_percent=20\n}\n";
     lvm({"lvchange", "--metadataprofile", "manual-thinpool", vg + "/thinpool"});
     lvm({"lvchange", "--monitor", "y", vg + "/thinpool"});
-}
-
-bool device_is_blank(const std::string& device) {
-    const auto verdict = blockdev::assess(device);
-    INFO(verdict.summary());
-    return verdict.kind == blockdev::Verdict::Kind::free;
-}
-
-bool dm_device_exists(const std::string& name) {
-    return dm::info(name).exists;
 }
 
 }  // namespace
@@ -153,12 +138,12 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
     CHECK(pa.low_water_mark == pb.low_water_mark);
 
     // The profile lvmkit wrote says what the seed's says.
-    const std::string profile = read_file(profile_dir + "/docker-thinpool.profile");
+    const std::string profile = read_text(profile_dir + "/docker-thinpool.profile");
     CHECK(profile.find("thin_pool_autoextend_threshold=80") != std::string::npos);
     CHECK(profile.find("thin_pool_autoextend_percent=20") != std::string::npos);
 
     // daemon.json as in the seed.
-    const std::string daemon = read_file(root.path() + "/etc/docker/daemon.json");
+    const std::string daemon = read_text(root.path() + "/etc/docker/daemon.json");
     CHECK(daemon.find("\"storage-driver\": \"devicemapper\"") != std::string::npos);
     CHECK(daemon.find("dm.thinpooldev=/dev/mapper/docker-thinpool") != std::string::npos);
     CHECK(daemon.find("dm.use_deferred_removal=true") != std::string::npos);
@@ -170,7 +155,7 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
         CHECK(again.nothing_to_do);
         for (const auto& step : again.steps)
             CHECK((step.skipped || step.kind == setup::StepKind::probe));
-        CHECK(read_file(root.path() + "/etc/docker/daemon.json") == daemon);
+        CHECK(read_text(root.path() + "/etc/docker/daemon.json") == daemon);
     }
     {  // status reads the pool from the kernel
         const auto status = setup::status(spec);
@@ -192,9 +177,9 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
                "  ]\n}\n";
         setup::teardown(spec);
         CHECK(device_is_blank(ours.path()));
-        CHECK_FALSE(dm_device_exists("docker-thinpool"));
+        CHECK_FALSE(dm::info("docker-thinpool").exists);
         CHECK(::access((profile_dir + "/docker-thinpool.profile").c_str(), F_OK) != 0);
-        const std::string after = read_file(root.path() + "/etc/docker/daemon.json");
+        const std::string after = read_text(root.path() + "/etc/docker/daemon.json");
         CHECK(after.find("\"debug\": true") != std::string::npos);
         CHECK(after.find("thinpooldev") == std::string::npos);
         CHECK(setup::status(spec).exists == false);
@@ -202,35 +187,6 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
     run_command({"lvm", "vgremove", "-f", "manual"});
     run_command({"lvm", "pvremove", manual.path()});
 }
-
-namespace {
-
-std::vector<setup::StepKind> steps_to_do(const setup::ThinPoolSpec& spec) {
-    std::vector<setup::StepKind> kinds;
-    for (const auto& step : setup::plan(spec).steps)
-        if (!step.done && step.kind != setup::StepKind::probe)
-            kinds.push_back(step.kind);
-    return kinds;
-}
-
-// The first and last MiB of a device, to prove a refusal touched nothing.
-std::string edges_of(const std::string& device) {
-    std::ifstream in(device, std::ios::binary);
-    std::string head(1 << 20, '\0'), tail(1 << 20, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    in.seekg(-static_cast<std::streamoff>(tail.size()), std::ios::end);
-    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-    return head + tail;
-}
-
-bool no_docker_dm_devices() {
-    for (const auto& device : dm::list_devices())
-        if (device.name.rfind("docker-", 0) == 0)
-            return false;
-    return true;
-}
-
-}  // namespace
 
 TEST_CASE("setup: a failure at any step rolls back to the device as it was", "[system][setup]") {
     LoopDevice disk(kDisk, "setup-rollback");
@@ -260,7 +216,7 @@ TEST_CASE("setup: a failure at any step rolls back to the device as it was", "[s
         }
         CHECK(rolled_back);
         CHECK(device_is_blank(disk.path()));
-        CHECK(no_docker_dm_devices());
+        CHECK(no_dm_devices_named("docker"));
         CHECK(::access(profile.c_str(), F_OK) != 0);
         CHECK(::access((root.path() + "/etc/docker/daemon.json").c_str(), F_OK) != 0);
     }
@@ -458,7 +414,7 @@ TEST_CASE("setup: containerd's devmapper snapshotter instead of Docker", "[syste
                              "  sandbox_image = \"pause:3.9\"\n";
     setup::apply(spec);
     CHECK(setup::verify(spec).empty());
-    const std::string text = read_file(config);
+    const std::string text = read_text(config);
     CHECK(text.find("# keep me") != std::string::npos);
     CHECK(text.find("sandbox_image = \"pause:3.9\"") != std::string::npos);
     CHECK(text.find("[plugins.\"io.containerd.snapshotter.v1.devmapper\"]") != std::string::npos);
@@ -467,7 +423,7 @@ TEST_CASE("setup: containerd's devmapper snapshotter instead of Docker", "[syste
     CHECK(setup::status(spec).config_agrees);
     CHECK(setup::apply(spec).nothing_to_do);
     setup::teardown(spec);
-    const std::string after = read_file(config);
+    const std::string after = read_text(config);
     CHECK(after.find("devmapper") == std::string::npos);
     CHECK(after.find("sandbox_image") != std::string::npos);
     CHECK(device_is_blank(disk.path()));
