@@ -301,7 +301,9 @@ int exit_code_for(const lvmkit::Error& error, bool changed_anything) {
 std::string hint_for(const lvmkit::Error& error) {
     switch (error.errc()) {
         case Errc::permission_denied:
-            return "run it as root";
+            return error.message().find("read-only") != std::string::npos
+                       ? "remount it read-write, or point --root/--daemon-json elsewhere"
+                       : "run it as root";
         case Errc::has_signatures:
             return "check the device is the one you mean; --wipe-signatures allows erasing them";
         case Errc::device_in_use:

@@ -124,6 +124,8 @@ TEST_CASE("LVM applies the thin-pool profile lvmkit writes", "[system][config]")
     profile.zero = false;
     profile.discards = lvmkit::ThinPoolDiscards::nopassdown;
     profile.chunk_size_policy = lvmkit::ChunkSizePolicy::performance;
+    // A stale copy (the guest's LVM dir is copied from the host's) must not hide the write.
+    writer.remove(lvmkit::profile_path(dir, profile.name));
     const auto written =
         writer.write(lvmkit::profile_path(dir, profile.name), lvmkit::render_profile(profile));
     REQUIRE(written.changed);

@@ -123,6 +123,9 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     if (pid == 0) {
         ::dup2(pipe_fds[1], STDOUT_FILENO);
         ::dup2(pipe_fds[1], STDERR_FILENO);
+        // The CLI tools must not inherit this process's descriptors (libdevmapper's control fd
+        // is not close-on-exec); lvm would print a warning into the captured output.
+        ::close_range(3, ~0U, 0);
         std::vector<char*> args;
         for (const auto& a : argv)
             args.push_back(const_cast<char*>(a.c_str()));
