@@ -1,6 +1,9 @@
 // Fuzzes the daemon.json merger and its inverse: any input either refuses with an Error or gives
 // text that merges again without a change (the merge is idempotent), and with `replace` a merged
 // result always carries the pool.
+#include <cctype>
+#include <string>
+
 #include "fuzz_common.hpp"
 #include "lvmkit/docker_config.hpp"
 
@@ -14,6 +17,15 @@ lvmkit::DockerDevicemapperConfig pool_config() {
     return config;
 }
 
+// Docker lowercases option names and strips a /dev/mapper/ prefix, so the merge keeps a user's
+// `dM.thinpooldev=docker-thinpool` as naming our pool; so must this check.
+bool names_the_pool(std::string text) {
+    for (auto& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text.find("dm.thinpooldev=/dev/mapper/docker-thinpool") != std::string::npos ||
+           text.find("dm.thinpooldev=docker-thinpool") != std::string::npos;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -25,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const auto again = lvmkit::merge_daemon_json(merged.text, config, policy);
             if (again.changed || again.text != merged.text)
                 __builtin_trap();  // a second merge must be a no-op
-            if (merged.text.find("dm.thinpooldev=/dev/mapper/docker-thinpool") == std::string::npos)
+            if (!names_the_pool(merged.text))
                 __builtin_trap();
             (void)lvmkit::remove_from_daemon_json(merged.text, config);
         });
