@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "internal/setup_internal.hpp"
@@ -47,12 +48,17 @@ void ignoring_not_found(Action&& action) {
     }
 }
 
+struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using DirHandle = std::unique_ptr<DIR, DirCloser>;
+
 bool dockerd_running() {
-    DIR* proc = ::opendir("/proc");
-    if (proc == nullptr)
+    const DirHandle proc(::opendir("/proc"));
+    if (!proc)
         return false;
     bool found = false;
-    while (const dirent* entry = ::readdir(proc)) {
+    while (const dirent* entry = ::readdir(proc.get())) {
         if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
             continue;
         std::ifstream comm(std::string("/proc/") + entry->d_name + "/comm");
@@ -60,21 +66,19 @@ bool dockerd_running() {
         if (std::getline(comm, name) && name == "dockerd")
             found = true;
     }
-    ::closedir(proc);
     return found;
 }
 
 std::vector<std::string> directory_entries(const std::string& dir) {
     std::vector<std::string> names;
-    DIR* handle = ::opendir(dir.c_str());
-    if (handle == nullptr)
+    const DirHandle handle(::opendir(dir.c_str()));
+    if (!handle)
         return names;
-    while (const dirent* entry = ::readdir(handle)) {
+    while (const dirent* entry = ::readdir(handle.get())) {
         const std::string name = entry->d_name;
         if (name != "." && name != "..")
             names.push_back(name);
     }
-    ::closedir(handle);
     return names;
 }
 
@@ -158,6 +162,10 @@ class Run {
         } catch (const std::exception& e) {
             fail_step(Error(Errc::io_error, to_string(step.kind), "", e.what()), step, index, total,
                       since(start));
+        } catch (...) {
+            // A before_step hook may throw anything; the promise to roll back still holds.
+            fail_step(Error(Errc::io_error, to_string(step.kind), "", "unknown exception"), step,
+                      index, total, since(start));
         }
         outcome.duration = since(start);
         report(step, index, total, Progress::Phase::finished, outcome.duration);

@@ -220,6 +220,19 @@ TEST_CASE("setup: a failure at any step rolls back to the device as it was", "[s
         CHECK(::access(profile.c_str(), F_OK) != 0);
         CHECK(::access((root.path() + "/etc/docker/daemon.json").c_str(), F_OK) != 0);
     }
+    // A hook that throws something that is not an exception still gets its rollback.
+    setup::ApplyOptions odd;
+    odd.before_step = [](setup::StepKind kind) {
+        if (kind == setup::StepKind::create_data_lv)
+            throw 42;
+    };
+    try {
+        setup::apply(spec, odd);
+        FAIL("apply succeeded despite the hook's throw");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("unknown exception") != std::string::npos);
+    }
+    CHECK(device_is_blank(disk.path()));
     // After all that, a clean run still works.
     CHECK_FALSE(setup::apply(spec).nothing_to_do);
     setup::teardown(spec);
