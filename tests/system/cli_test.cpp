@@ -217,7 +217,9 @@ TEST_CASE("cli: refusals and failures have their exit codes", "[system][cli]") {
                 false);
         INFO(plan.output);
         REQUIRE(plan.exit_code == 0);
-        for (const auto& step : nlohmann::json::parse(plan.output)["steps"])
+        // Keep the document alive: ranging over a temporary's member would read freed memory.
+        const auto document = nlohmann::json::parse(plan.output);
+        for (const auto& step : document["steps"])
             if (step["step"] != "probe")
                 CHECK(step["done"] == false);
     }
@@ -282,7 +284,8 @@ TEST_CASE("cli: SIGTERM during setup stops before the next step and rolls back",
     const auto plan = cli(std::vector<std::string>{"plan", "--json"} + args, false);
     INFO(plan.output);
     REQUIRE(plan.exit_code == 0);
-    for (const auto& step : nlohmann::json::parse(plan.output)["steps"])
+    const auto document = nlohmann::json::parse(plan.output);
+    for (const auto& step : document["steps"])
         if (step["step"] != "probe")
             CHECK(step["done"] == false);
 }
