@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 
+#include "system/cli_fixtures.hpp"
 #include "system/reliability_fixtures.hpp"
 
 using namespace lvmkit::test;
@@ -19,30 +20,11 @@ namespace {
 constexpr std::uint64_t kDisk = 1ull << 30;
 constexpr std::uint64_t kSmallDisk = 64ull << 20;
 
-std::string binary() {
-#ifdef LVMKIT_DOCKER_BINARY
-    return LVMKIT_DOCKER_BINARY;
-#else
-    char self[4096] = {};
-    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    std::string dir(self, n > 0 ? static_cast<std::size_t>(n) : 0);
-    dir = dir.substr(0, dir.rfind('/'));
-    return dir + "/../examples/lvmkit-docker/lvmkit-docker";
-#endif
-}
-
-std::string quote(const std::string& arg) {
-    std::string out = "'";
-    for (const char c : arg)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 // Runs lvmkit-docker with stdin from /dev/null and stdout dropped: the result's output is stderr.
 CommandResult cli_stderr(const std::vector<std::string>& args) {
-    std::string command = quote(binary());
+    std::string command = shell_quote(cli_binary());
     for (const auto& arg : args)
-        command += " " + quote(arg);
+        command += " " + shell_quote(arg);
     return run_command({"/bin/sh", "-c", command + " </dev/null >/dev/null"});
 }
 

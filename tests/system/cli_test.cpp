@@ -11,43 +11,26 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "system/cli_fixtures.hpp"
 #include "system/fixtures.hpp"
 
+using lvmkit::test::cli_binary;
 using lvmkit::test::LoopDevice;
 using lvmkit::test::run_command;
 using lvmkit::test::ScratchDir;
+using lvmkit::test::shell_quote;
 
 namespace {
 
 constexpr std::uint64_t kDisk = 1ull << 30;
 constexpr const char* kVg = "lkcli";
 
-std::string binary() {
-#ifdef LVMKIT_DOCKER_BINARY
-    return LVMKIT_DOCKER_BINARY;
-#else
-    // Built without the examples: next to the test binary's build tree.
-    char self[4096] = {};
-    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    std::string dir(self, n > 0 ? static_cast<std::size_t>(n) : 0);
-    dir = dir.substr(0, dir.rfind('/'));
-    return dir + "/../examples/lvmkit-docker/lvmkit-docker";
-#endif
-}
-
-std::string quote(const std::string& arg) {
-    std::string out = "'";
-    for (const char c : arg)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 // Runs lvmkit-docker with stdin from /dev/null (never a terminal); stderr dropped when asked,
 // so stdout alone can be checked (the --json contract).
 lvmkit::test::CommandResult cli(const std::vector<std::string>& args, bool keep_stderr = true) {
-    std::string command = quote(binary());
+    std::string command = shell_quote(cli_binary());
     for (const auto& arg : args)
-        command += " " + quote(arg);
+        command += " " + shell_quote(arg);
     command += " </dev/null";
     if (!keep_stderr)
         command += " 2>/dev/null";
@@ -240,7 +223,7 @@ lvmkit::test::CommandResult run_and_signal(const std::vector<std::string>& args,
         ::dup2(fds[1], STDERR_FILENO);
         ::close(fds[0]);
         ::close(fds[1]);
-        const std::string path = binary();
+        const std::string path = cli_binary();
         std::vector<char*> argv{const_cast<char*>(path.c_str())};
         for (const auto& a : args)
             argv.push_back(const_cast<char*>(a.c_str()));
