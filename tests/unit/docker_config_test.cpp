@@ -1,7 +1,9 @@
 #include "lvmkit/docker_config.hpp"
 
 #include <catch2/catch.hpp>
+
 #include <string>
+#include "unit/error_matchers.hpp"
 
 #include "lvmkit/error.hpp"
 
@@ -14,14 +16,6 @@ using lvmkit::OnConflict;
 using lvmkit::VgName;
 
 namespace {
-
-auto has_code_and_text(Errc code, std::string text) {
-    return Catch::Predicate<Error>(
-        [code, text](const Error& e) {
-            return e.errc() == code && std::string(e.what()).find(text) != std::string::npos;
-        },
-        "Error " + std::string(lvmkit::to_string(code)) + " containing '" + text + "'");
-}
 
 lvmkit::DockerDevicemapperConfig seed_config(bool deferred_deletion = true) {
     return lvmkit::docker_devicemapper_config(VgName("docker"), LvName("thinpool"),

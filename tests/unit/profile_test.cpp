@@ -1,7 +1,9 @@
 #include "lvmkit/profile.hpp"
 
 #include <catch2/catch.hpp>
+
 #include <string>
+#include "unit/error_matchers.hpp"
 
 #include "lvmkit/error.hpp"
 
@@ -10,18 +12,6 @@ using lvmkit::Errc;
 using lvmkit::Error;
 using lvmkit::LvmProfile;
 using lvmkit::ThinPoolDiscards;
-
-namespace {
-
-auto has_code_and_text(Errc code, std::string text) {
-    return Catch::Predicate<Error>(
-        [code, text](const Error& e) {
-            return e.errc() == code && std::string(e.what()).find(text) != std::string::npos;
-        },
-        "Error " + std::string(lvmkit::to_string(code)) + " containing '" + text + "'");
-}
-
-}  // namespace
 
 TEST_CASE("The default profile renders like the manual procedure's file", "[config][profile]") {
     const LvmProfile profile;

@@ -1,0 +1,16 @@
+// Catch2 matcher shared by the unit tests: an lvmkit::Error with this code whose text names the
+// problem.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "lvmkit/error.hpp"
+
+inline auto has_code_and_text(lvmkit::Errc code, std::string text) {
+    return Catch::Predicate<lvmkit::Error>(
+        [code, text](const lvmkit::Error& e) {
+            return e.errc() == code && std::string(e.what()).find(text) != std::string::npos;
+        },
+        "Error " + std::string(lvmkit::to_string(code)) + " containing '" + text + "'");
+}
