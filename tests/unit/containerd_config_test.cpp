@@ -1,11 +1,10 @@
 #include "lvmkit/containerd_config.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
-#include "unit/error_matchers.hpp"
 
 #include "lvmkit/error.hpp"
+#include "unit/error_matchers.hpp"
 
 using lvmkit::Bytes;
 using lvmkit::ContainerdDevmapperConfig;

@@ -1,11 +1,10 @@
 #include "lvmkit/docker_config.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
-#include "unit/error_matchers.hpp"
 
 #include "lvmkit/error.hpp"
+#include "unit/error_matchers.hpp"
 
 using lvmkit::DeferredDeletion;
 using lvmkit::DockerSupport;

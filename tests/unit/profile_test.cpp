@@ -1,11 +1,10 @@
 #include "lvmkit/profile.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
-#include "unit/error_matchers.hpp"
 
 #include "lvmkit/error.hpp"
+#include "unit/error_matchers.hpp"
 
 using lvmkit::ChunkSizePolicy;
 using lvmkit::Errc;
