@@ -8,9 +8,11 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -65,6 +67,42 @@ class StopBetweenSteps {
   private:
     struct sigaction old_int_ {};
     struct sigaction old_term_ {};
+};
+
+// Test hook: with LVMKIT_DOCKER_PAUSE_AFTER_STEP=<step> (a name from `plan --json`), setup stops
+// itself with SIGSTOP once that step has finished. A test (or a person) then kills the process,
+// cuts the machine's power or resumes it with SIGCONT at an exact point between two steps.
+class PauseAfterStep {
+  public:
+    static constexpr const char* kVariable = "LVMKIT_DOCKER_PAUSE_AFTER_STEP";
+
+    /// Reads the variable; throws Errc::invalid_argument when it names no step.
+    PauseAfterStep() {
+        const char* value = std::getenv(kVariable);
+        if (value == nullptr || *value == '\0')
+            return;
+        std::string names;
+        for (int k = 0; k <= static_cast<int>(setup::StepKind::backup_graph_dir); ++k) {
+            const auto kind = static_cast<setup::StepKind>(k);
+            names += std::string(names.empty() ? "" : ", ") + setup::to_string(kind);
+            if (value == std::string_view(setup::to_string(kind)))
+                step_ = kind;
+        }
+        if (!step_)
+            throw lvmkit::Error(lvmkit::Errc::invalid_argument, "read environment", kVariable,
+                                std::string("names no setup step: \"") + value +
+                                    "\" (one of: " + names + ")");
+    }
+
+    void operator()(const setup::Progress& p) const {
+        if (step_ && p.kind == *step_ && p.phase == setup::Progress::Phase::finished) {
+            std::fflush(nullptr);
+            ::raise(SIGSTOP);
+        }
+    }
+
+  private:
+    std::optional<setup::StepKind> step_;
 };
 
 bool is_terminal(FILE* stream) {
@@ -282,6 +320,12 @@ int run_plan(const Invocation& inv) {
 }
 
 int run_setup(const Invocation& inv) {
+    std::optional<PauseAfterStep> pause;
+    try {
+        pause.emplace();
+    } catch (const lvmkit::Error& e) {
+        return report_error(inv, e, kExitUsage);
+    }
     setup::Plan plan;
     try {
         plan = setup::plan(inv.spec);
@@ -302,7 +346,10 @@ int run_setup(const Invocation& inv) {
     FILE* progress_out = inv.quiet ? nullptr : (inv.json ? stderr : stdout);
     ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
     setup::ApplyOptions options;
-    options.on_progress = [&view](const setup::Progress& p) { view(p); };
+    options.on_progress = [&view, &pause](const setup::Progress& p) {
+        view(p);
+        (*pause)(p);
+    };
     options.before_step = &StopBetweenSteps::check;
     const StopBetweenSteps stop_guard;
     setup::ApplyResult result;
