@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "cli.hpp"
 #include "lvmkit/containerd_config.hpp"
@@ -69,40 +71,47 @@ class StopBetweenSteps {
     struct sigaction old_term_ {};
 };
 
-// Test hook: with LVMKIT_DOCKER_PAUSE_AFTER_STEP=<step> (a name from `plan --json`), setup stops
-// itself with SIGSTOP once that step has finished. A test (or a person) then kills the process,
-// cuts the machine's power or resumes it with SIGCONT at an exact point between two steps.
+// Test hook: with LVMKIT_DOCKER_PAUSE_AFTER_STEP=<step>[,<step>...] (names from `plan --json`),
+// setup stops itself with SIGSTOP each time one of those steps has finished. A test (or a person)
+// then kills the process, cuts the machine's power or lets it go on with SIGCONT, at an exact
+// point between two steps.
 class PauseAfterStep {
   public:
     static constexpr const char* kVariable = "LVMKIT_DOCKER_PAUSE_AFTER_STEP";
 
-    /// Reads the variable; throws Errc::invalid_argument when it names no step.
+    /// Reads the variable; throws Errc::invalid_argument when a name is no step.
     PauseAfterStep() {
         const char* value = std::getenv(kVariable);
-        if (value == nullptr || *value == '\0')
+        if (value == nullptr)
             return;
-        std::string names;
-        for (int k = 0; k <= static_cast<int>(setup::StepKind::backup_graph_dir); ++k) {
-            const auto kind = static_cast<setup::StepKind>(k);
-            names += std::string(names.empty() ? "" : ", ") + setup::to_string(kind);
-            if (value == std::string_view(setup::to_string(kind)))
-                step_ = kind;
-        }
-        if (!step_)
-            throw lvmkit::Error(lvmkit::Errc::invalid_argument, "read environment", kVariable,
-                                std::string("names no setup step: \"") + value +
-                                    "\" (one of: " + names + ")");
+        std::istringstream names(value);
+        for (std::string name; std::getline(names, name, ',');)
+            steps_.push_back(step_named(name));
     }
 
     void operator()(const setup::Progress& p) const {
-        if (step_ && p.kind == *step_ && p.phase == setup::Progress::Phase::finished) {
-            std::fflush(nullptr);
-            ::raise(SIGSTOP);
-        }
+        if (p.phase != setup::Progress::Phase::finished)
+            return;
+        if (std::find(steps_.begin(), steps_.end(), p.kind) == steps_.end())
+            return;
+        std::fflush(nullptr);
+        ::raise(SIGSTOP);
     }
 
   private:
-    std::optional<setup::StepKind> step_;
+    static setup::StepKind step_named(const std::string& name) {
+        std::string known;
+        for (int k = 0; k <= static_cast<int>(setup::StepKind::backup_graph_dir); ++k) {
+            const auto kind = static_cast<setup::StepKind>(k);
+            if (name == setup::to_string(kind))
+                return kind;
+            known += std::string(known.empty() ? "" : ", ") + setup::to_string(kind);
+        }
+        throw lvmkit::Error(lvmkit::Errc::invalid_argument, "read environment", kVariable,
+                            "names no setup step: \"" + name + "\" (one of: " + known + ")");
+    }
+
+    std::vector<setup::StepKind> steps_;
 };
 
 bool is_terminal(FILE* stream) {
