@@ -34,9 +34,10 @@ setup_env() {
 	umask 022
 }
 
-# The guest has no udev/kmod helper to autoload dm targets, so load every one tests use.
+# The guest has no udev/kmod helper to autoload modules, so load every one tests use
+# (virtio_blk for the --disk images).
 setup_modules() {
-	modprobe -a dm-mod dm-thin-pool dm-flakey dm-delay dm-zero dm-log-writes loop ||
+	modprobe -a dm-mod dm-thin-pool dm-flakey dm-delay dm-zero dm-log-writes loop virtio_blk ||
 		{ echo "lvmkit-vm: modprobe of the dm/loop modules failed" >&4; return 1; }
 }
 
