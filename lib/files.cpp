@@ -1,6 +1,8 @@
 #include "lvmkit/files.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <utility>
+#include <vector>
 
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
@@ -155,18 +158,64 @@ void fsync_directory(const std::string& dir, const FileFaultHook& hook) {
         throw_errno("write file", dir, "fsync of the directory failed", errno);
 }
 
+std::string temp_prefix(const std::string& host_path) {
+    return "." + base_of(host_path) + ".lvmkit-";
+}
+
+/// Every writer holds an flock on its temporary file until the rename, so a temporary file that
+/// can be locked belongs to a writer that died (a crash or a power cut between create and
+/// rename). Those are removed before a new write: an interrupted run leaves nothing behind.
+void remove_stale_temps(int dir_fd, const std::string& host_path) {
+    const std::string prefix = temp_prefix(host_path);
+    const int list_fd = ::dup(dir_fd);
+    DIR* dir = list_fd >= 0 ? ::fdopendir(list_fd) : nullptr;
+    if (dir == nullptr) {
+        if (list_fd >= 0)
+            ::close(list_fd);
+        return;  // best effort: the write itself reports a directory it can not use
+    }
+    std::vector<std::string> stale;
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        const Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        struct stat st {};
+        if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+            continue;  // symlinks, directories, fifos: not ours
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0)
+            stale.push_back(name);
+    }
+    ::closedir(dir);
+    for (const auto& name : stale) {
+        if (::unlinkat(dir_fd, name.c_str(), 0) == 0)
+            log(LogCategory::config, LogLevel::info,
+                "removed " + parent_of(host_path) + "/" + name +
+                    ", a temporary file left by an interrupted write");
+    }
+}
+
 Fd create_temp(int dir_fd, const std::string& host_path, std::string& temp_name,
                const FileFaultHook& hook) {
     if (int err = injected(hook, FileStep::create_temp, host_path))
         throw_errno("write file", host_path, "can not create a temporary file next to it", err);
     for (int attempt = 0; attempt < 100; ++attempt) {
-        temp_name = "." + base_of(host_path) + ".lvmkit-" + temp_suffix();
-        const int fd = ::openat(dir_fd, temp_name.c_str(),
-                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0)
-            return Fd(fd);
-        if (errno != EEXIST)
+        temp_name = temp_prefix(host_path) + temp_suffix();
+        Fd fd(::openat(dir_fd, temp_name.c_str(),
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!fd && errno != EEXIST)
             break;
+        if (!fd)
+            continue;
+        // Locked for its whole life (see remove_stale_temps). A cleaner that got in between the
+        // open and the lock has unlinked it: then take another name.
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+            ::unlinkat(dir_fd, temp_name.c_str(), 0);
+            continue;
+        }
+        struct stat st {};
+        if (::fstat(fd.get(), &st) == 0 && st.st_nlink > 0)
+            return fd;
     }
     throw_errno("write file", host_path, "can not create a temporary file next to it", errno);
 }
@@ -191,6 +240,7 @@ void atomic_replace(const std::string& host_path, std::string_view content, cons
     Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir_fd)
         throw_errno("write file", dir, "can not open the directory", errno);
+    remove_stale_temps(dir_fd.get(), host_path);
     std::string temp_name;
     Fd fd = create_temp(dir_fd.get(), host_path, temp_name, hook);
     try {

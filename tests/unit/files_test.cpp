@@ -1,6 +1,8 @@
 #include "lvmkit/files.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -320,6 +322,33 @@ TEST_CASE("A failure while creating a new file leaves no file and no directory",
                       }};
     CHECK_THROWS_AS(writer.write("/a/b/c.json", "x"), Error);
     CHECK(entries(tmp.path()).empty());
+}
+
+TEST_CASE("A write removes temporary files that an interrupted writer left behind",
+          "[config][files]") {
+    // A crash or power cut between creating the temporary file and renaming it leaves it.
+    TempDir tmp;
+    const std::string dir = tmp.path() + "/etc/docker";
+    REQUIRE(std::system(("mkdir -p '" + dir + "'").c_str()) == 0);
+    spit(dir + "/.daemon.json.lvmkit-dead01", "{\"half\":");
+    spit(dir + "/.daemon.json.lvmkit-live02", "{\"being written");
+    spit(dir + "/.other.json.lvmkit-dead03", "another file's");
+    REQUIRE(::mkdir((dir + "/.daemon.json.lvmkit-dir04").c_str(), 0755) == 0);
+    REQUIRE(::symlink("/etc/shadow", (dir + "/.daemon.json.lvmkit-link05").c_str()) == 0);
+    // A writer that is still alive holds an flock on its temporary file.
+    const int live = ::open((dir + "/.daemon.json.lvmkit-live02").c_str(), O_RDONLY);
+    REQUIRE(live >= 0);
+    REQUIRE(::flock(live, LOCK_EX) == 0);
+
+    FileWriter{TargetRoot(tmp.path())}.write("/etc/docker/daemon.json", "{}\n");
+    ::close(live);
+
+    // Only the dead writer's file of this name is gone; the rest is not lvmkit's to remove.
+    CHECK(entries(dir) == std::vector<std::string>{".daemon.json.lvmkit-dir04",
+                                                   ".daemon.json.lvmkit-link05",
+                                                   ".daemon.json.lvmkit-live02",
+                                                   ".other.json.lvmkit-dead03", "daemon.json"});
+    CHECK(slurp(dir + "/daemon.json") == "{}\n");
 }
 
 TEST_CASE("undo keeps a change someone made after lvmkit's write", "[config][files]") {
