@@ -198,6 +198,10 @@ void check_sizes(const ThinPoolSpec& spec, const ResolvedSizes& sizes) {
 std::string headroom_warning(const ThinPoolSpec& spec, const ResolvedSizes& sizes,
                              const Headroom& headroom) {
     const std::uint64_t extent = sizes.extent_size.count();
+    // Called when no step fits, so the step is larger than what is free; never wrap around.
+    const std::uint64_t missing = headroom.data_step_extents > sizes.free_extents_after
+                                      ? headroom.data_step_extents - sizes.free_extents_after
+                                      : 0;
     return fmt::format(
         "autoextend can not grow the pool's data: after setup the VG keeps {} free ({} extents, "
         "counting the {} metadata spare), one data step of {}% needs {} ({} extents); add a PV "
@@ -205,7 +209,7 @@ std::string headroom_warning(const ThinPoolSpec& spec, const ResolvedSizes& size
         format_human(Bytes(sizes.free_extents_after * extent)), sizes.free_extents_after,
         format_human(Bytes(sizes.spare_extents * extent)), spec.autoextend_percent,
         format_human(Bytes(headroom.data_step_extents * extent)), headroom.data_step_extents,
-        format_human(Bytes((headroom.data_step_extents - sizes.free_extents_after) * extent)));
+        format_human(Bytes(missing * extent)));
 }
 
 DeferredDeletion to_config(DeferredDeletionChoice choice) {
