@@ -129,11 +129,57 @@ TEST_CASE("config override renders typed values", "[lvm]") {
 TEST_CASE("session config pins report settings and restricts the scan", "[lvm]") {
     SessionOptions options;
     options.monitoring = true;
-    options.extra.set("report/binary_values_as_numeric", false);  // caller wins, explicitly
+    options.extra.set("allocation/zero_metadata", false).set("global/use_lvmetad", false);
     const std::string text = render_config(session_config(options));
     CHECK(text ==
-          "report/binary_values_as_numeric=0 report/mark_hidden_devices=0 "
-          "activation/monitoring=1");
+          "report/binary_values_as_numeric=1 report/mark_hidden_devices=0 "
+          "activation/monitoring=1 allocation/zero_metadata=0 global/use_lvmetad=0");
+}
+
+TEST_CASE("session config refuses extra settings that would change what lvmkit parses", "[lvm]") {
+    // The key in the message, and the refusal at the session's construction, before any command.
+    auto refused = [](const SessionOptions& options, const std::string& key) {
+        try {
+            (void)session_config(options);
+        } catch (const Error& e) {
+            CHECK(e.errc() == Errc::invalid_argument);
+            CHECK(e.object() == key);
+            CHECK(e.message().find(key) != std::string::npos);
+            return true;
+        }
+        return false;
+    };
+    for (const char* key : {"report/binary_values_as_numeric", "report/mark_hidden_devices",
+                            "report/compact_output", "report/prefixes"}) {
+        INFO(key);
+        SessionOptions options;
+        options.extra.set(key, true);
+        CHECK(refused(options, key));
+        CHECK(errc_of([&] { Session session(options); }) == Errc::invalid_argument);
+    }
+    SessionOptions options;
+    options.extra.set("log/report_command_log", true);
+    CHECK(refused(options, "log/report_command_log"));
+
+    // A key the session sets from a typed option is refused only when that option is set.
+    options = SessionOptions{};
+    options.extra.set("activation/monitoring", false);
+    CHECK_FALSE(refused(options, "activation/monitoring"));
+    options.monitoring = true;
+    CHECK(refused(options, "activation/monitoring"));
+    options = SessionOptions{};
+    options.extra.set("devices/filter", std::vector<std::string>{"a|.*|"});
+    CHECK_FALSE(refused(options, "devices/filter"));
+    // Block devices do not exist on every host (as in the device filter test).
+    for (const char* path : {"/dev/loop0", "/dev/loop1"}) {
+        try {
+            options.scan_only.emplace_back(path);
+            break;
+        } catch (const Error&) {
+        }
+    }
+    if (!options.scan_only.empty())
+        CHECK(refused(options, "devices/filter"));
 }
 
 TEST_CASE("sizes become -L / -l words", "[lvm]") {
