@@ -227,7 +227,14 @@ class Run {
                 return write_consumer_config();
             case StepKind::backup_graph_dir:
                 return backup_graph_dir();
+            case StepKind::remove_pool:
+            case StepKind::remove_vg:
+            case StepKind::remove_pv_labels:
+            case StepKind::remove_profile:
+            case StepKind::remove_daemon_config:
+                break;  // teardown's steps; build_plan() never plans them
         }
+        throw Error(Errc::invalid_argument, "apply", to_string(kind), "not a setup step");
     }
 
     void wipe() {

@@ -34,9 +34,32 @@ const char* to_string(StepKind kind) noexcept {
             return "write_daemon_config";
         case StepKind::backup_graph_dir:
             return "backup_graph_dir";
+        case StepKind::remove_pool:
+            return "remove_pool";
+        case StepKind::remove_vg:
+            return "remove_vg";
+        case StepKind::remove_pv_labels:
+            return "remove_pv_labels";
+        case StepKind::remove_profile:
+            return "remove_profile";
+        case StepKind::remove_daemon_config:
+            return "remove_daemon_config";
     }
     return "?";
 }
+
+namespace {
+
+// all_step_kinds must list every enumerator once, in order, ending with the last one.
+constexpr bool all_step_kinds_in_order() {
+    for (std::size_t i = 0; i < all_step_kinds.size(); ++i)
+        if (static_cast<std::size_t>(all_step_kinds[i]) != i)
+            return false;
+    return all_step_kinds.back() == StepKind::remove_daemon_config;
+}
+static_assert(all_step_kinds_in_order(), "all_step_kinds lists every StepKind in order");
+
+}  // namespace
 
 const char* to_string(Progress::Phase phase) noexcept {
     switch (phase) {

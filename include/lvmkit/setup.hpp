@@ -11,6 +11,7 @@
 /// (`/run/lock/lvmkit.lock`, flock), so two setups never interleave.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -91,7 +92,8 @@ struct ThinPoolSpec {
     bool strict = false;
 };
 
-/// The steps of a setup, in order.
+/// The steps of a setup, in order, then the steps of a teardown, in order. A new kind goes into
+/// all_step_kinds too.
 enum class StepKind {
     probe,                ///< inspect the devices (always runs; never writes)
     wipe,                 ///< erase signatures (only with permission)
@@ -105,9 +107,48 @@ enum class StepKind {
     enable_monitoring,    ///< `lvchange --monitor y`
     write_daemon_config,  ///< daemon.json or containerd's config.toml
     backup_graph_dir,     ///< `/var/lib/docker/*` to `/var/lib/docker.backup/`
+    /// Teardown: `lvremove` the pool (its thin volumes first, when forced) and the metadata LV
+    /// of a setup stopped before the conversion.
+    remove_pool,
+    /// Teardown: `vgremove` the VG, unless it was an existing VG or holds other LVs.
+    remove_vg,
+    /// Teardown: `pvremove` the devices that are no longer in any VG.
+    remove_pv_labels,
+    /// Teardown: delete the LVM profile file, when it still says what lvmkit wrote.
+    remove_profile,
+    /// Teardown: take lvmkit's entries out of daemon.json or containerd's config.toml, keeping
+    /// the user's other settings (the file itself stays).
+    remove_daemon_config,
 };
 
-/// Short stable identifier of a step, e.g. "create_pv".
+/// Every StepKind, in declaration order: apply()'s steps (`probe` .. `backup_graph_dir`), then
+/// teardown()'s (`remove_pool` .. `remove_daemon_config`). For looking a step up by its name.
+inline constexpr std::array<StepKind, 17> all_step_kinds{
+    StepKind::probe,
+    StepKind::wipe,
+    StepKind::create_pv,
+    StepKind::create_vg,
+    StepKind::create_data_lv,
+    StepKind::create_metadata_lv,
+    StepKind::convert_to_pool,
+    StepKind::write_profile,
+    StepKind::attach_profile,
+    StepKind::enable_monitoring,
+    StepKind::write_daemon_config,
+    StepKind::backup_graph_dir,
+    StepKind::remove_pool,
+    StepKind::remove_vg,
+    StepKind::remove_pv_labels,
+    StepKind::remove_profile,
+    StepKind::remove_daemon_config,
+};
+
+/// Whether @p kind is one of teardown()'s steps rather than one of apply()'s.
+constexpr bool is_teardown_step(StepKind kind) noexcept {
+    return static_cast<int>(kind) >= static_cast<int>(StepKind::remove_pool);
+}
+
+/// Short stable identifier of a step, e.g. "create_pv" or "remove_vg".
 const char* to_string(StepKind kind) noexcept;
 
 /// One planned step.
@@ -176,7 +217,8 @@ struct Progress {
     };
     std::size_t index = 0;  ///< 1-based
     std::size_t total = 0;  ///< number of steps
-    /// The step (apply() only; teardown() leaves it at `probe`).
+    /// The step: one of apply()'s kinds, or of teardown()'s (`remove_pool` ..
+    /// `remove_daemon_config`).
     StepKind kind = StepKind::probe;
     std::string description;               ///< the step's sentence, as in the plan
     Phase phase = Phase::started;          ///< what happened
@@ -273,7 +315,7 @@ struct TeardownOptions {
 
 /// Removes the pool, the VG, the PV labels, the profile, and lvmkit's entries in the daemon
 /// config (restoring the user's other keys). Refuses (Errc::busy) while the pool has thin volumes
-/// unless forced. Objects already gone are skipped.
+/// unless forced, before its first step. Objects already gone are skipped.
 /// @throws Error
 void teardown(const ThinPoolSpec& spec, const TeardownOptions& options = {});
 

@@ -89,6 +89,9 @@ struct ConsumerConfig {
 };
 std::optional<ConsumerConfig> consumer_config(const ThinPoolSpec& spec, const FileWriter& writer);
 
+/// teardown()'s steps, in order: kinds and descriptions (`done` is never set).
+std::vector<Step> teardown_steps(const ThinPoolSpec& spec);
+
 /// Plan building, given the state (runs the device and size checks).
 Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer);
 

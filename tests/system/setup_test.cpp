@@ -175,7 +175,16 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
                "  \"storage-opts\": [\n    \"dm.thinpooldev=/dev/mapper/docker-thinpool\",\n"
                "    \"dm.use_deferred_removal=true\",\n    \"dm.use_deferred_deletion=true\"\n"
                "  ]\n}\n";
-        setup::teardown(spec);
+        setup::TeardownOptions recording;
+        std::vector<std::string> finished;
+        recording.on_progress = [&](const setup::Progress& p) {
+            if (p.phase == setup::Progress::Phase::finished)
+                finished.emplace_back(setup::to_string(p.kind));
+        };
+        setup::teardown(spec, recording);
+        // Each teardown step reports its own kind (they all read "probe" before).
+        CHECK(finished == std::vector<std::string>{"remove_pool", "remove_vg", "remove_pv_labels",
+                                                   "remove_profile", "remove_daemon_config"});
         CHECK(device_is_blank(ours.path()));
         CHECK_FALSE(dm::info("docker-thinpool").exists);
         CHECK(::access((profile_dir + "/docker-thinpool.profile").c_str(), F_OK) != 0);
@@ -403,12 +412,16 @@ TEST_CASE("setup: autoextend grows a monitored pool past its threshold", "[syste
     CHECK(after > before);
     CHECK(after.count() >= before.count() * 119 / 100);  // grown by ~20%
 
+    setup::TeardownOptions refused;
+    std::size_t reports = 0;
+    refused.on_progress = [&](const setup::Progress&) { ++reports; };
     try {
-        setup::teardown(spec);
+        setup::teardown(spec, refused);
         FAIL("teardown removed a pool with a thin volume without force");
     } catch (const Error& e) {
         CHECK(e.errc() == Errc::busy);
     }
+    CHECK(reports == 0);  // refused before its first step: nothing was removed
     setup::TeardownOptions force;
     force.force = true;
     setup::teardown(spec, force);

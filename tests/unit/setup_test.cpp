@@ -148,3 +148,34 @@ TEST_CASE("setup: the plan prints its steps and says when there is nothing to do
     CHECK(json.find("\"step\": \"create_vg\"") != std::string::npos);
     CHECK(json.find("\"nothing_to_do\": false") != std::string::npos);
 }
+
+TEST_CASE("setup: teardown's steps have kinds of their own", "[setup]") {
+    const auto steps = teardown_steps(seed_spec());
+    std::vector<std::string> names;
+    for (const auto& step : steps) {
+        names.emplace_back(to_string(step.kind));
+        CHECK(is_teardown_step(step.kind));
+        CHECK_FALSE(step.done);
+    }
+    CHECK(names == std::vector<std::string>{"remove_pool", "remove_vg", "remove_pv_labels",
+                                            "remove_profile", "remove_daemon_config"});
+    REQUIRE(steps.size() == 5);
+    CHECK(steps[0].description == "Remove thin pool docker/thinpool");
+    CHECK(steps[1].description == "Remove VG docker");
+    CHECK(steps[3].description == "Remove profile docker-thinpool");
+}
+
+TEST_CASE("setup: every step kind is listed once with a stable name", "[setup]") {
+    std::vector<std::string> names;
+    for (const auto kind : all_step_kinds)
+        names.emplace_back(to_string(kind));
+    // Names are an interface (plan --json, progress, LVMKIT_DOCKER_PAUSE_AFTER_STEP): append only.
+    CHECK(names ==
+          std::vector<std::string>{"probe", "wipe", "create_pv", "create_vg", "create_data_lv",
+                                   "create_metadata_lv", "convert_to_pool", "write_profile",
+                                   "attach_profile", "enable_monitoring", "write_daemon_config",
+                                   "backup_graph_dir", "remove_pool", "remove_vg",
+                                   "remove_pv_labels", "remove_profile", "remove_daemon_config"});
+    for (const auto kind : all_step_kinds)
+        CHECK(is_teardown_step(kind) == (std::string(to_string(kind)).rfind("remove_", 0) == 0));
+}
