@@ -278,6 +278,10 @@ class Run {
     void create_lv(const LvName& lv, const SizeSpec& size) {
         lvm::LinearLvOptions options;
         options.wipe_signatures = true;
+        // N%PVS is of the free space on the spec's devices: name them, and LVM allocates there.
+        if (is_percent_of_pvs(size))
+            for (const auto& device : state_.devices)
+                options.pvs.emplace_back(device.path);
         session_.create_linear_lv(spec_.vg, lv, size, options);
         undo_.push_back({"remove LV " + spec_.vg.str() + "/" + lv.str(), [this, lv] {
                              ignoring_not_found([&] { session_.remove_lv(spec_.vg, lv); });

@@ -100,6 +100,7 @@ DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
         if (pv.name == path || pv.name == resolved) {
             state.is_pv = true;
             state.vg = pv.vg;
+            state.pv_free = pv.free;
         }
     }
     if (state.is_pv && !state.vg.empty() && state.vg != spec.vg.str())
@@ -282,8 +283,11 @@ std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg) {
 
 lvm::Session session_for(const ThinPoolSpec& spec) {
     lvm::SessionOptions options;
-    for (const auto& device : spec.devices)
-        options.scan_only.emplace_back(device);
+    // An existing VG may have PVs the spec does not name; LVM must see them all, or it finds
+    // no VG (or a VG with missing PVs) on the devices it scans.
+    if (!spec.use_existing_vg)
+        for (const auto& device : spec.devices)
+            options.scan_only.emplace_back(device);
     options.monitoring = spec.monitor;
     // LVM zeroes the whole new metadata LV and its spare by default; the kernel needs only the
     // superblock cleared (LVM still zeroes the first 4 KiB), and the full zeroing was half of a

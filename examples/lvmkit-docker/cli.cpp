@@ -66,7 +66,9 @@ void add_identity_options(CLI::App& app, RawOptions& raw) {
 }
 
 void add_pool_options(CLI::App& app, RawOptions& raw) {
-    app.add_option("--data", raw.data, "Data LV size: N%VG, N%FREE or a size like 20G")
+    app.add_option("--data", raw.data,
+                   "Data LV size: N%VG, N%FREE, N%PVS (of the free space on the --device "
+                   "devices) or a size like 20G")
         ->capture_default_str();
     app.add_option("--meta", raw.meta, "Metadata LV size: N%VG or a size like 1G")
         ->capture_default_str();

@@ -182,6 +182,10 @@ struct ThinPoolOptions {
 struct LinearLvOptions {
     /// `--wipesignatures y|n`; y also answers LVM's wipe prompt (an explicit choice here).
     std::optional<bool> wipe_signatures;
+    /// PVs of the VG to allocate from (lvcreate's position arguments); empty: anywhere in the
+    /// VG. A size of `N%PVS` is a percentage of their free space; without PVs, lvcreate reads
+    /// `N%PVS` as `N%VG`.
+    std::vector<DevicePath> pvs = {};
 };
 
 /// Whether remove_vg may take logical volumes with it.

@@ -52,7 +52,8 @@ struct ThinPoolSpec {
     bool use_existing_vg = false;
     VgName vg{"docker"};      ///< the volume group (created unless `use_existing_vg`)
     LvName pool{"thinpool"};  ///< the thin pool LV; its metadata LV is `<pool>meta`
-    /// Data LV size: `95%VG` as in the seed, or an exact size.
+    /// Data LV size: `95%VG` as in the seed, `N%FREE`, `N%PVS` (of the free space on `devices`,
+    /// where LVM then allocates it), or an exact size.
     SizeSpec data_size = Percent{95, PercentOf::VG};
     /// Metadata LV size: `1%VG` as in the seed, or an exact size (2 MiB .. 15.81 GiB).
     SizeSpec metadata_size = Percent{1, PercentOf::VG};

@@ -110,7 +110,9 @@ struct Extents {
 enum class PercentOf {
     VG,    ///< Of the VG's total size (`%VG`).
     FREE,  ///< Of the VG's free space (`%FREE`).
-    PVS    ///< Of the PVs given to the command (`%PVS`); setup's planner resolves it like `%VG`.
+    /// Of the free space on the PVs given to the command (`%PVS`); setup gives lvcreate the
+    /// spec's devices and plans with their free extents.
+    PVS
 };
 
 /// A size given as a percentage, 1..100.

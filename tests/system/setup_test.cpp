@@ -337,6 +337,49 @@ TEST_CASE("setup: refuses a PV of another VG", "[system][setup]") {
     run_command({"lvm", "pvremove", disk.path()});
 }
 
+TEST_CASE("setup: N%PVS is a percentage of the free space on the devices given, as in lvcreate",
+          "[system][setup]") {
+    // An existing VG on `a` with another LV; the spec adds `b` and asks for 90%PVS of it.
+    LoopDevice a(kDisk / 2, "setup-pvs-a");
+    LoopDevice b(kDisk / 2, "setup-pvs-b");
+    ScratchDir root;
+    REQUIRE(run_command({"lvm", "vgcreate", "-q", "lkpvs", a.path()}).exit_code == 0);
+    REQUIRE(run_command({"lvm", "lvcreate", "-q", "-n", "keep", "-L", "100M", "lkpvs"}).exit_code ==
+            0);
+    auto spec = spec_for({b.path()}, root, "lkpvs");
+    spec.use_existing_vg = true;
+    spec.consumer = setup::Consumer::none;
+    spec.data_size = Percent{90, PercentOf::PVS};
+    spec.metadata_size = Bytes::MiB(8);
+    const auto plan = setup::plan(spec);
+    INFO(plan.to_text());
+    // 512 MiB - 1 MiB is 127 extents of 4 MiB on each device: 90% of b's is 114 extents, where
+    // 90%VG would be 228 (of 254) and 90%FREE 206 (of 102 + 127).
+    CHECK(plan.sizes.vg_extents == 254);
+    CHECK(plan.sizes.data_extents == 114);
+    setup::apply(spec);
+    CHECK(setup::verify(spec).empty());
+
+    // LVM made the size the plan said, on the device given.
+    lvm::SessionOptions options;
+    options.scan_only = {lvm::DevicePath(a.path()), lvm::DevicePath(b.path())};
+    lvm::Session session(options);
+    for (const auto& lv : session.lvs(VgName("lkpvs")))
+        if (lv.name == "thinpool")
+            CHECK(lv.size == Bytes::MiB(4 * 114));
+    for (const auto& pv : session.pvs(options.scan_only))
+        if (pv.name == b.path())
+            CHECK(pv.size - pv.free >= Bytes::MiB(4 * 114));
+
+    setup::teardown(spec);
+    const auto lvs = session.lvs(VgName("lkpvs"));
+    CHECK(std::any_of(lvs.begin(), lvs.end(), [](const auto& lv) { return lv.name == "keep"; }));
+    CHECK(
+        std::none_of(lvs.begin(), lvs.end(), [](const auto& lv) { return lv.name == "thinpool"; }));
+    run_command({"lvm", "vgremove", "-f", "lkpvs"});
+    run_command({"lvm", "pvremove", a.path(), b.path()});
+}
+
 TEST_CASE("setup: two devices in one VG, then an existing VG with free space", "[system][setup]") {
     LoopDevice a(kDisk / 2, "setup-a");
     LoopDevice b(kDisk / 2, "setup-b");

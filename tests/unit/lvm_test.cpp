@@ -3,6 +3,7 @@
 #include <string>
 
 #include "internal/lvm_command.hpp"
+#include "internal/lvm_session.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"
 
@@ -342,4 +343,40 @@ TEST_CASE("lv_attr decodes", "[lvm]") {
     CHECK_FALSE(decode_lv_attributes("-wi-------").active);
     CHECK(decode_lv_attributes("rwi-a-r---").type == LvType::other);
     CHECK(errc_of([] { decode_lv_attributes("tw"); }) == Errc::parse_error);
+}
+
+TEST_CASE("lvcreate gets the PVs to allocate from after the VG", "[lvm]") {
+    // Block devices do not exist on every host (as in the device filter test).
+    std::vector<DevicePath> pvs;
+    for (const char* path : {"/dev/loop0", "/dev/loop1"}) {
+        try {
+            pvs.emplace_back(path);
+        } catch (const Error&) {
+        }
+    }
+    if (pvs.empty())
+        return;
+    // The interceptor answers instead of liblvm2cmd: nothing runs.
+    std::vector<std::string> lines;
+    set_run_interceptor([&](const std::string& line) {
+        lines.push_back(line);
+        RunResult refused;
+        refused.return_code = 5;
+        refused.errors = {"intercepted"};
+        return refused;
+    });
+    LinearLvOptions options;
+    options.pvs = pvs;
+    Session session;
+    CHECK(errc_of([&] {
+              session.create_linear_lv(VgName("docker"), LvName("thinpool"),
+                                       Percent{90, PercentOf::PVS}, options);
+          }) == Errc::lvm_failed);
+    set_run_interceptor(nullptr);
+    REQUIRE(lines.size() == 1);
+    std::string tail = " -l 90%PVS docker";
+    for (const auto& pv : pvs)
+        tail += " " + pv.str();
+    CHECK(lines[0].size() > tail.size());
+    CHECK(lines[0].substr(lines[0].size() - tail.size()) == tail);
 }
