@@ -318,4 +318,9 @@ Headroom compute_headroom(const ResolvedSizes& sizes, unsigned threshold, unsign
 }
 
 }  // namespace internal
+
+void check_spec(const ThinPoolSpec& spec) {
+    internal::validate_spec(spec);
+}
+
 }  // namespace lvmkit::setup

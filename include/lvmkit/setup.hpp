@@ -195,8 +195,16 @@ struct Plan {
     std::string to_json() const;
 };
 
+/// The spec check that preflight(), plan(), apply() and teardown() start with: the spec's own
+/// values, reading nothing from the system. Names, sizes and percentages (and their sum), `%PVS`
+/// with devices to take it of, chunk size, metadata size, autoextend values, profile name,
+/// paths, and the device list (absolute, none twice, at least one unless `use_existing_vg`).
+/// A spec it accepts may still be refused by preflight() for what the system holds.
+/// @throws Error(Errc::invalid_argument) naming the value and the rule it breaks.
+void check_spec(const ThinPoolSpec& spec);
+
 /// Checks root, device-mapper with thin-pool, thin_check, dmeventd (when monitoring), the spec's
-/// values, and every device; writes nothing.
+/// values (check_spec()), and every device; writes nothing.
 /// @throws Error with the specific Errc (permission_denied, unsupported, invalid_argument,
 ///         has_signatures, device_in_use, insufficient_space, mismatch...) naming the problem.
 void preflight(const ThinPoolSpec& spec);
