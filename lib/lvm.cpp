@@ -222,6 +222,8 @@ void Session::create_linear_lv(const VgName& vg, const LvName& lv, const SizeSpe
     line.add("-n", lv.str());
     add_size(line, size);
     line.add(vg.str());
+    for (const auto& pv : options.pvs)
+        line.add(pv.str());
     run_checked(line, "create LV", full_name(vg, lv));
 }
 

@@ -192,7 +192,35 @@ std::vector<std::string> device_filter(const std::vector<DevicePath>& devices) {
     return filter;
 }
 
+namespace {
+
+void check_extra_key(const SessionOptions& options, const std::string& key) {
+    const std::string op = "set LVM configuration";
+    auto refuse_key = [&](const std::string& why) {
+        throw Error(Errc::invalid_argument, op, key,
+                    "SessionOptions::extra can not set " + key + ": " + why);
+    };
+    // Every report/ setting shapes the output lvmkit parses (binary_values_as_numeric and
+    // mark_hidden_devices are pinned below; compact_output drops empty columns, prefixes
+    // renames them...), and nothing but that output depends on them.
+    if (key.rfind("report/", 0) == 0)
+        refuse_key(
+            "lvmkit owns the report/ section: it pins report settings to parse LVM's JSON "
+            "reports, and any report/ setting can change what it reads");
+    // The command log report adds LVM's messages to the JSON documents lvmkit parses.
+    if (key == "log/report_command_log")
+        refuse_key("it adds LVM's command log to the JSON reports lvmkit parses");
+    if (key == "devices/filter" && !options.scan_only.empty())
+        refuse_key("scan_only sets the device filter of this session; give one or the other");
+    if (key == "activation/monitoring" && options.monitoring)
+        refuse_key("monitoring sets it for this session; give one or the other");
+}
+
+}  // namespace
+
 ConfigOverride session_config(const SessionOptions& options) {
+    for (const auto& entry : options.extra.entries())
+        check_extra_key(options, entry.first);
     ConfigOverride config;
     // Binary fields as 0/1 and hidden LVs without brackets, whatever lvm.conf says.
     config.set("report/binary_values_as_numeric", true);

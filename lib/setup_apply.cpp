@@ -227,7 +227,14 @@ class Run {
                 return write_consumer_config();
             case StepKind::backup_graph_dir:
                 return backup_graph_dir();
+            case StepKind::remove_pool:
+            case StepKind::remove_vg:
+            case StepKind::remove_pv_labels:
+            case StepKind::remove_profile:
+            case StepKind::remove_daemon_config:
+                break;  // teardown's steps; build_plan() never plans them
         }
+        throw Error(Errc::invalid_argument, "apply", to_string(kind), "not a setup step");
     }
 
     void wipe() {
@@ -271,6 +278,10 @@ class Run {
     void create_lv(const LvName& lv, const SizeSpec& size) {
         lvm::LinearLvOptions options;
         options.wipe_signatures = true;
+        // N%PVS is of the free space on the spec's devices: name them, and LVM allocates there.
+        if (is_percent_of_pvs(size))
+            for (const auto& device : state_.devices)
+                options.pvs.emplace_back(device.path);
         session_.create_linear_lv(spec_.vg, lv, size, options);
         undo_.push_back({"remove LV " + spec_.vg.str() + "/" + lv.str(), [this, lv] {
                              ignoring_not_found([&] { session_.remove_lv(spec_.vg, lv); });

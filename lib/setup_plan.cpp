@@ -100,6 +100,7 @@ DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
         if (pv.name == path || pv.name == resolved) {
             state.is_pv = true;
             state.vg = pv.vg;
+            state.pv_free = pv.free;
         }
     }
     if (state.is_pv && !state.vg.empty() && state.vg != spec.vg.str())
@@ -198,6 +199,10 @@ void check_sizes(const ThinPoolSpec& spec, const ResolvedSizes& sizes) {
 std::string headroom_warning(const ThinPoolSpec& spec, const ResolvedSizes& sizes,
                              const Headroom& headroom) {
     const std::uint64_t extent = sizes.extent_size.count();
+    // Called when no step fits, so the step is larger than what is free; never wrap around.
+    const std::uint64_t missing = headroom.data_step_extents > sizes.free_extents_after
+                                      ? headroom.data_step_extents - sizes.free_extents_after
+                                      : 0;
     return fmt::format(
         "autoextend can not grow the pool's data: after setup the VG keeps {} free ({} extents, "
         "counting the {} metadata spare), one data step of {}% needs {} ({} extents); add a PV "
@@ -205,7 +210,7 @@ std::string headroom_warning(const ThinPoolSpec& spec, const ResolvedSizes& size
         format_human(Bytes(sizes.free_extents_after * extent)), sizes.free_extents_after,
         format_human(Bytes(sizes.spare_extents * extent)), spec.autoextend_percent,
         format_human(Bytes(headroom.data_step_extents * extent)), headroom.data_step_extents,
-        format_human(Bytes((headroom.data_step_extents - sizes.free_extents_after) * extent)));
+        format_human(Bytes(missing * extent)));
 }
 
 DeferredDeletion to_config(DeferredDeletionChoice choice) {
@@ -278,8 +283,11 @@ std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg) {
 
 lvm::Session session_for(const ThinPoolSpec& spec) {
     lvm::SessionOptions options;
-    for (const auto& device : spec.devices)
-        options.scan_only.emplace_back(device);
+    // An existing VG may have PVs the spec does not name; LVM must see them all, or it finds
+    // no VG (or a VG with missing PVs) on the devices it scans.
+    if (!spec.use_existing_vg)
+        for (const auto& device : spec.devices)
+            options.scan_only.emplace_back(device);
     options.monitoring = spec.monitor;
     // LVM zeroes the whole new metadata LV and its spare by default; the kernel needs only the
     // superblock cleared (LVM still zeroes the first 4 KiB), and the full zeroing was half of a

@@ -34,9 +34,32 @@ const char* to_string(StepKind kind) noexcept {
             return "write_daemon_config";
         case StepKind::backup_graph_dir:
             return "backup_graph_dir";
+        case StepKind::remove_pool:
+            return "remove_pool";
+        case StepKind::remove_vg:
+            return "remove_vg";
+        case StepKind::remove_pv_labels:
+            return "remove_pv_labels";
+        case StepKind::remove_profile:
+            return "remove_profile";
+        case StepKind::remove_daemon_config:
+            return "remove_daemon_config";
     }
     return "?";
 }
+
+namespace {
+
+// all_step_kinds must list every enumerator once, in order, ending with the last one.
+constexpr bool all_step_kinds_in_order() {
+    for (std::size_t i = 0; i < all_step_kinds.size(); ++i)
+        if (static_cast<std::size_t>(all_step_kinds[i]) != i)
+            return false;
+    return all_step_kinds.back() == StepKind::remove_daemon_config;
+}
+static_assert(all_step_kinds_in_order(), "all_step_kinds lists every StepKind in order");
+
+}  // namespace
 
 const char* to_string(Progress::Phase phase) noexcept {
     switch (phase) {
@@ -82,6 +105,15 @@ void validate_percent(const char* what, const SizeSpec& size) {
 void validate_sizes(const ThinPoolSpec& spec) {
     validate_percent("data size", spec.data_size);
     validate_percent("metadata size", spec.metadata_size);
+    // lvcreate reads N%PVS without PVs as N%VG; setup never guesses which one was meant.
+    auto needs_devices = [&](const char* what, const SizeSpec& size) {
+        if (is_percent_of_pvs(size) && spec.devices.empty())
+            refuse(std::string(what) + " " + to_string(size),
+                   "%PVS is a percentage of the free space on the devices given; name the "
+                   "devices, or use %VG or %FREE");
+    };
+    needs_devices("data size", spec.data_size);
+    needs_devices("metadata size", spec.metadata_size);
     lvm::check_chunk_size(spec.chunk_size);
     if (const auto* meta = std::get_if<Bytes>(&spec.metadata_size))
         lvm::check_metadata_size(*meta);
@@ -173,16 +205,24 @@ void validate_spec(const ThinPoolSpec& spec) {
     validate_paths(spec);
 }
 
-std::uint64_t extents_of(const SizeSpec& size, Bytes extent_size, std::uint64_t vg_extents,
-                         std::uint64_t free_extents) {
+std::uint64_t extents_of(const SizeSpec& size, Bytes extent_size, const PercentBases& bases) {
     if (const auto* bytes = std::get_if<Bytes>(&size))
         return ceil_div(bytes->count(), extent_size.count());
     if (const auto* extents = std::get_if<Extents>(&size))
         return extents->count;
     const auto& percent = std::get<Percent>(size);
-    const std::uint64_t base = percent.of == PercentOf::FREE ? free_extents : vg_extents;
+    std::uint64_t base = bases.vg;
+    if (percent.of == PercentOf::FREE)
+        base = bases.free;
+    else if (percent.of == PercentOf::PVS)
+        base = bases.pvs;
     // LVM rounds a percentage down to whole extents (percent_of_extents without roundup).
     return base * percent.value / 100;
+}
+
+bool is_percent_of_pvs(const SizeSpec& size) {
+    const auto* percent = std::get_if<Percent>(&size);
+    return percent != nullptr && percent->of == PercentOf::PVS;
 }
 
 ResolvedSizes resolve_sizes(const ThinPoolSpec& spec, const SystemState& state) {
@@ -195,16 +235,21 @@ ResolvedSizes resolve_sizes(const ThinPoolSpec& spec, const SystemState& state) 
     } else {
         sizes.extent_size = kDefaultExtentSize;
     }
+    // %PVS: the free extents of the spec's devices, the PVs setup names to lvcreate.
+    std::uint64_t pvs_free = 0;
     // Devices that are not in the VG yet add their extents.
     for (const auto& device : state.devices) {
-        if (state.vg && device.vg == spec.vg.str())
+        if (state.vg && device.vg == spec.vg.str()) {
+            pvs_free += device.pv_free.count() / sizes.extent_size.count();
             continue;
+        }
         if (device.size <= kDefaultPeStart)
             continue;
         const std::uint64_t extents =
             (device.size - kDefaultPeStart).count() / sizes.extent_size.count();
         sizes.vg_extents += extents;
         free_extents += extents;
+        pvs_free += extents;
     }
     if (state.pool_is_thin_pool()) {
         // The pool exists: report what it has.
@@ -221,15 +266,25 @@ ResolvedSizes resolve_sizes(const ThinPoolSpec& spec, const SystemState& state) 
     }
     const auto* data_lv = state.find_lv(spec.pool.str());
     const auto* meta_lv = state.find_lv(metadata_lv_name(spec).str());
-    // A percentage of FREE is taken of what is free before each LV is created, as LVM does.
-    sizes.data_extents = data_lv != nullptr ? data_lv->size.count() / sizes.extent_size.count()
-                                            : extents_of(spec.data_size, sizes.extent_size,
-                                                         sizes.vg_extents, free_extents);
-    if (data_lv == nullptr)
+    // A percentage of FREE or PVS is taken of what is free before each LV is created, as LVM
+    // does.
+    sizes.data_extents = data_lv != nullptr
+                             ? data_lv->size.count() / sizes.extent_size.count()
+                             : extents_of(spec.data_size, sizes.extent_size,
+                                          PercentBases{sizes.vg_extents, free_extents, pvs_free});
+    if (data_lv == nullptr) {
         free_extents -= std::min(free_extents, sizes.data_extents);
-    sizes.metadata_extents = meta_lv != nullptr ? meta_lv->size.count() / sizes.extent_size.count()
-                                                : extents_of(spec.metadata_size, sizes.extent_size,
-                                                             sizes.vg_extents, free_extents);
+        // Given the PVs, lvcreate allocates only there. Otherwise LVM picks the PVs; the
+        // devices keep at most what the VG keeps (exact when the VG is made of them alone).
+        if (is_percent_of_pvs(spec.data_size))
+            pvs_free -= std::min(pvs_free, sizes.data_extents);
+        else
+            pvs_free = std::min(pvs_free, free_extents);
+    }
+    sizes.metadata_extents =
+        meta_lv != nullptr ? meta_lv->size.count() / sizes.extent_size.count()
+                           : extents_of(spec.metadata_size, sizes.extent_size,
+                                        PercentBases{sizes.vg_extents, free_extents, pvs_free});
     if (meta_lv == nullptr)
         free_extents -= std::min(free_extents, sizes.metadata_extents);
     bool has_spare = false;
@@ -263,4 +318,9 @@ Headroom compute_headroom(const ResolvedSizes& sizes, unsigned threshold, unsign
 }
 
 }  // namespace internal
+
+void check_spec(const ThinPoolSpec& spec) {
+    internal::validate_spec(spec);
+}
+
 }  // namespace lvmkit::setup

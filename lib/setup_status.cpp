@@ -113,63 +113,85 @@ class Teardown {
     void run() {
         const auto lvs =
             session_.vgs(spec_.vg).empty() ? std::vector<lvm::LvReport>{} : session_.lvs(spec_.vg);
-        step(1, "Remove thin pool " + pool_name(), [&] { remove_pool(lvs); });
-        step(2, "Remove VG " + spec_.vg.str(), [&] { remove_vg(); });
-        step(3, "Remove PV labels", [&] { remove_pvs(); });
-        step(4, "Remove profile " + spec_.profile_name, [&] { remove_profile(spec_, session_); });
-        step(5, "Remove lvmkit's entries from the runtime config",
-             [&] { remove_consumer_entries(spec_); });
-    }
-
-  private:
-    static constexpr std::size_t kSteps = 5;
-
-    std::string pool_name() const { return spec_.vg.str() + "/" + spec_.pool.str(); }
-
-    template <typename Action>
-    void step(std::size_t index, const std::string& description, Action&& action) {
-        const auto start = Clock::now();
-        report(index, description, Progress::Phase::started, start);
-        try {
-            action();
-        } catch (...) {
-            report(index, description, Progress::Phase::failed, start);
-            throw;
-        }
-        report(index, description, Progress::Phase::finished, start);
-    }
-
-    void report(std::size_t index, const std::string& description, Progress::Phase phase,
-                Clock::time_point start) const {
-        log(LogCategory::setup, LogLevel::info,
-            fmt::format("teardown {}/{} {}: {}", index, kSteps, to_string(phase), description));
-        if (!options_.on_progress)
-            return;
-        Progress progress;
-        progress.index = index;
-        progress.total = kSteps;
-        progress.description = description;
-        progress.phase = phase;
-        progress.elapsed =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-        options_.on_progress(progress);
-    }
-
-    void remove_pool(const std::vector<lvm::LvReport>& lvs) {
-        std::vector<std::string> thins;
-        bool pool_exists = false;
-        for (const auto& lv : lvs) {
-            if (lv.name == spec_.pool.str())
-                pool_exists = true;
-            if (lv.pool == spec_.pool.str())
-                thins.push_back(lv.name);
-        }
+        // Refused before the first step starts: a started step may have removed something.
+        const auto thins = thin_volumes(lvs);
         if (!thins.empty() && !options_.force)
             throw Error(Errc::busy, "teardown", pool_name(),
                         fmt::format("the pool has {} thin volume(s); remove them first or force "
                                     "(their data is lost)",
                                     thins.size()),
                         thins);
+        const auto steps = teardown_steps(spec_);
+        for (std::size_t i = 0; i < steps.size(); ++i)
+            step(i + 1, steps.size(), steps[i], [&] { perform(steps[i].kind, lvs, thins); });
+    }
+
+  private:
+    std::string pool_name() const { return spec_.vg.str() + "/" + spec_.pool.str(); }
+
+    std::vector<std::string> thin_volumes(const std::vector<lvm::LvReport>& lvs) const {
+        std::vector<std::string> thins;
+        for (const auto& lv : lvs)
+            if (lv.pool == spec_.pool.str())
+                thins.push_back(lv.name);
+        return thins;
+    }
+
+    void perform(StepKind kind, const std::vector<lvm::LvReport>& lvs,
+                 const std::vector<std::string>& thins) {
+        switch (kind) {
+            case StepKind::remove_pool:
+                return remove_pool(lvs, thins);
+            case StepKind::remove_vg:
+                return remove_vg();
+            case StepKind::remove_pv_labels:
+                return remove_pvs();
+            case StepKind::remove_profile:
+                return remove_profile(spec_, session_);
+            case StepKind::remove_daemon_config:
+                return remove_consumer_entries(spec_);
+            default:
+                throw Error(Errc::invalid_argument, "teardown", to_string(kind),
+                            "not a teardown step");
+        }
+    }
+
+    template <typename Action>
+    void step(std::size_t index, std::size_t total, const Step& step, Action&& action) {
+        const auto start = Clock::now();
+        report(index, total, step, Progress::Phase::started, start);
+        try {
+            action();
+        } catch (...) {
+            report(index, total, step, Progress::Phase::failed, start);
+            throw;
+        }
+        report(index, total, step, Progress::Phase::finished, start);
+    }
+
+    void report(std::size_t index, std::size_t total, const Step& step, Progress::Phase phase,
+                Clock::time_point start) const {
+        log(LogCategory::setup, LogLevel::info,
+            fmt::format("teardown {}/{} {} {}: {}", index, total, to_string(step.kind),
+                        to_string(phase), step.description));
+        if (!options_.on_progress)
+            return;
+        Progress progress;
+        progress.index = index;
+        progress.total = total;
+        progress.kind = step.kind;
+        progress.description = step.description;
+        progress.phase = phase;
+        progress.elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        options_.on_progress(progress);
+    }
+
+    void remove_pool(const std::vector<lvm::LvReport>& lvs, const std::vector<std::string>& thins) {
+        bool pool_exists = false;
+        for (const auto& lv : lvs)
+            if (lv.name == spec_.pool.str())
+                pool_exists = true;
         for (const auto& thin : thins)
             session_.remove_lv(spec_.vg, LvName(thin));
         if (pool_exists)
@@ -208,6 +230,17 @@ class Teardown {
 };
 
 }  // namespace
+
+std::vector<Step> teardown_steps(const ThinPoolSpec& spec) {
+    return {
+        {StepKind::remove_pool, "Remove thin pool " + spec.vg.str() + "/" + spec.pool.str()},
+        {StepKind::remove_vg, "Remove VG " + spec.vg.str()},
+        {StepKind::remove_pv_labels, "Remove PV labels"},
+        {StepKind::remove_profile, "Remove profile " + spec.profile_name},
+        {StepKind::remove_daemon_config, "Remove lvmkit's entries from the runtime config"},
+    };
+}
+
 }  // namespace internal
 
 PoolStatus status(const ThinPoolSpec& spec) {

@@ -10,6 +10,21 @@
 #include "lvmkit/error.hpp"
 
 namespace lvmkit {
+
+namespace detail {
+
+void throw_bytes_out_of_range(char op, std::uint64_t a, std::uint64_t b) {
+    const std::string object = fmt::format("{} {} {} ({} {} {} bytes)", format_human(Bytes(a)), op,
+                                           format_human(Bytes(b)), a, op, b);
+    if (op == '-')
+        throw Error(Errc::invalid_argument, "subtract sizes", object,
+                    "the result would be negative; a size can not go below 0 bytes");
+    throw Error(Errc::invalid_argument, "add sizes", object,
+                "the result does not fit in 64 bits (16 EiB)");
+}
+
+}  // namespace detail
+
 namespace {
 
 constexpr const char* kParse = "parse size";

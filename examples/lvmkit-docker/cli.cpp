@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "lvmkit/lvm.hpp"
 #include "lvmkit/names.hpp"
+#include "lvmkit/profile.hpp"
 #include "lvmkit/size.hpp"
 #include "lvmkit/version.hpp"
 
@@ -46,8 +48,10 @@ const char* const kExitCodesText =
     "Exit codes:\n"
     "  0  done, or nothing to do\n"
     "  1  failed; everything this run created was removed again\n"
-    "  2  usage error (nothing touched)\n"
-    "  3  refused before any change: preflight, invalid spec, or the answer was no\n"
+    "  2  bad command line: unknown option, bad or out-of-range value, values that contradict\n"
+    "     each other, no --device (nothing read or touched)\n"
+    "  3  refused before any change, after looking at this machine (devices, VG, pool, config\n"
+    "     files, kernel, root), or the answer was no\n"
     "  4  failed and could not undo everything; the message lists what is left\n";
 
 void add_identity_options(CLI::App& app, RawOptions& raw) {
@@ -66,7 +70,9 @@ void add_identity_options(CLI::App& app, RawOptions& raw) {
 }
 
 void add_pool_options(CLI::App& app, RawOptions& raw) {
-    app.add_option("--data", raw.data, "Data LV size: N%VG, N%FREE or a size like 20G")
+    app.add_option("--data", raw.data,
+                   "Data LV size: N%VG, N%FREE, N%PVS (of the free space on the --device "
+                   "devices) or a size like 20G")
         ->capture_default_str();
     app.add_option("--meta", raw.meta, "Metadata LV size: N%VG or a size like 1G")
         ->capture_default_str();
@@ -138,6 +144,8 @@ auto convert(const std::string& option, Convert&& fn) -> decltype(fn()) {
     }
 }
 
+// Every value is checked here with the library's own rules, so a bad value is a usage error
+// (exit 2) naming its option, whichever command it is given to.
 ThinPoolSpec to_spec(const RawOptions& raw) {
     ThinPoolSpec spec;
     spec.devices = raw.devices;
@@ -145,12 +153,33 @@ ThinPoolSpec to_spec(const RawOptions& raw) {
     spec.vg = convert("--vg", [&] { return lvmkit::VgName(raw.vg); });
     spec.pool = convert("--pool", [&] { return lvmkit::LvName(raw.pool); });
     spec.data_size = convert("--data", [&] { return lvmkit::parse_size_spec(raw.data); });
-    spec.metadata_size = convert("--meta", [&] { return lvmkit::parse_size_spec(raw.meta); });
-    spec.chunk_size = convert("--chunk", [&] { return lvmkit::parse_bytes(raw.chunk); });
+    spec.metadata_size = convert("--meta", [&] {
+        const auto size = lvmkit::parse_size_spec(raw.meta);
+        if (const auto* bytes = std::get_if<lvmkit::Bytes>(&size))
+            lvmkit::lvm::check_metadata_size(*bytes);
+        return size;
+    });
+    spec.chunk_size = convert("--chunk", [&] {
+        const auto chunk = lvmkit::parse_bytes(raw.chunk);
+        lvmkit::lvm::check_chunk_size(chunk);
+        return chunk;
+    });
     spec.zero = raw.zero;
-    spec.autoextend_threshold = raw.threshold;
-    spec.autoextend_percent = raw.percent;
-    spec.profile_name = raw.profile;
+    spec.profile_name =
+        convert("--profile", [&] { return lvmkit::lvm::ProfileName(raw.profile).str(); });
+    // One field at a time, the other at its valid default, so the message names the option.
+    spec.autoextend_threshold = convert("--autoextend-threshold", [&] {
+        lvmkit::LvmProfile profile;
+        profile.autoextend_threshold = raw.threshold;
+        lvmkit::validate(profile);
+        return raw.threshold;
+    });
+    spec.autoextend_percent = convert("--autoextend-percent", [&] {
+        lvmkit::LvmProfile profile;
+        profile.autoextend_percent = raw.percent;
+        lvmkit::validate(profile);
+        return raw.percent;
+    });
     spec.monitor = !raw.no_monitor;
     spec.wipe_signatures = raw.wipe;
     spec.daemon_json = raw.daemon_json;
@@ -230,7 +259,8 @@ Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
                     "read, 2 usage error.\n"));
     s.teardown->footer(std::string("Examples:\n"
                                    "  lvmkit-docker teardown --device /dev/sdb\n"
-                                   "  lvmkit-docker teardown --vg docker --yes\n\n") +
+                                   "  lvmkit-docker teardown --vg docker --device /dev/sdb --yes\n"
+                                   "  lvmkit-docker teardown --vg shared --existing-vg --yes\n\n") +
                        kExitCodesText);
     s.config->footer(
         std::string("Examples:\n"
@@ -240,6 +270,39 @@ Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
                     "  lvmkit-docker config --print containerd --containerd-config "
                     "/etc/containerd/config.toml\n"));
     return s;
+}
+
+// The option a refusal of setup::check_spec() is about, from the value it names.
+std::string option_for(const lvmkit::Error& e) {
+    const std::string& object = e.object();
+    auto starts = [&](const char* prefix) { return object.rfind(prefix, 0) == 0; };
+    if (starts("data size"))
+        return "--data";
+    if (starts("metadata size"))
+        return "--meta";
+    if (starts("data "))
+        return "--data, --meta";  // "data 95%VG + metadata 6%VG"
+    if (starts("device"))
+        return "--device";
+    if (starts("target root"))
+        return "--root";
+    if (starts("daemon.json path"))
+        return "--daemon-json";
+    if (starts("containerd config path"))
+        return "--containerd-config";
+    if (e.operation() == "validate LV name")
+        return "--pool";  // `<pool>meta`, the metadata LV's name
+    return "options";
+}
+
+// Runs the spec check plan, setup and teardown start with, while parsing: whatever it refuses is
+// a bad command line (2), never a refusal after looking at the machine (3).
+void check_whole_spec(const ThinPoolSpec& spec) {
+    try {
+        lvmkit::setup::check_spec(spec);
+    } catch (const lvmkit::Error& e) {
+        throw CLI::ValidationError(usage_error(option_for(e), e));
+    }
 }
 
 Command chosen(const Subcommands& s) {
@@ -275,6 +338,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
         app.parse(argc, argv);
         inv.command = chosen(subs);
         inv.spec = to_spec(raw);
+        if (inv.command == Command::plan || inv.command == Command::setup ||
+            inv.command == Command::teardown)
+            check_whole_spec(inv.spec);
         if (raw.watch > 0)
             inv.watch = raw.watch;
         inv.config_part = config_part(raw.config_part);
@@ -293,7 +359,9 @@ int exit_code_for(const lvmkit::Error& error, bool changed_anything) {
     if (error.errc() == Errc::rollback_incomplete)
         return kExitRollbackIncomplete;
     const std::string& op = error.operation();
-    if (!changed_anything || op == "preflight" || op == "check spec")
+    if (op == "check spec")
+        return kExitUsage;  // the parser runs the same check; a bad command line either way
+    if (!changed_anything || op == "preflight")
         return kExitRefused;
     return kExitFailed;
 }

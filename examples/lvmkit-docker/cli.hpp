@@ -13,10 +13,13 @@ namespace lvmkit_docker {
 
 /// The documented exit codes (also in README.md and --help).
 enum ExitCode : int {
-    kExitOk = 0,                  ///< done, or nothing to do
-    kExitFailed = 1,              ///< failed, and everything this run created was removed again
-    kExitUsage = 2,               ///< bad command line (nothing touched)
-    kExitRefused = 3,             ///< refused before any change (preflight, spec check, answer no)
+    kExitOk = 0,      ///< done, or nothing to do
+    kExitFailed = 1,  ///< failed, and everything this run created was removed again
+    /// bad command line: unknown option, bad or out-of-range value, contradicting values, no
+    /// device (whatever the machine holds; nothing read or touched)
+    kExitUsage = 2,
+    /// refused before any change, after looking at the machine (preflight), or the answer no
+    kExitRefused = 3,
     kExitRollbackIncomplete = 4,  ///< failed and could not undo everything; message lists it
 };
 
@@ -48,12 +51,14 @@ struct ParseOutcome {
 };
 
 /// Parses argv (argv[0] is the program name). Never throws for bad input: usage errors come
-/// back as exit code 2 with a message that names the option and the rule it breaks.
+/// back as exit code 2 with a message that names the option and the rule it breaks. Every value
+/// is checked with the library's rules, and for plan, setup and teardown the whole spec with
+/// setup::check_spec(), so a spec the library would refuse never gets past the parser.
 ParseOutcome parse_command_line(int argc, const char* const* argv);
 
 /// The exit code for an lvmkit::Error thrown by plan()/apply()/teardown(): 4 when the rollback
-/// was incomplete, 3 when it was a refusal (preflight, spec check) or @p changed_anything is
-/// false (no step had started), else 1.
+/// was incomplete, 2 for the spec check (the parser runs it first, so only as a backstop), 3 when
+/// it was a refusal (preflight) or @p changed_anything is false (no step had started), else 1.
 int exit_code_for(const lvmkit::Error& error, bool changed_anything = true);
 
 /// One clear sentence, the detail lines (LVM/dm messages) and a hint, for a terminal.

@@ -101,8 +101,9 @@ class PauseAfterStep {
   private:
     static setup::StepKind step_named(const std::string& name) {
         std::string known;
-        for (int k = 0; k <= static_cast<int>(setup::StepKind::backup_graph_dir); ++k) {
-            const auto kind = static_cast<setup::StepKind>(k);
+        for (const auto kind : setup::all_step_kinds) {
+            if (setup::is_teardown_step(kind))
+                continue;  // the hook pauses setup only
             if (name == setup::to_string(kind))
                 return kind;
             known += std::string(known.empty() ? "" : ", ") + setup::to_string(kind);
@@ -177,7 +178,8 @@ class ProgressView {
         const std::lock_guard<std::mutex> lock(mutex_);
         using Phase = setup::Progress::Phase;
         if (p.phase == Phase::started) {
-            // Probing only reads; any other step that started may have changed something.
+            // Probing only reads; any other step that started, setup's or teardown's, may have
+            // changed something (teardown refuses a busy pool before its first step starts).
             changed_ = changed_ || p.kind != setup::StepKind::probe;
             current_ = p;
             running_ = true;

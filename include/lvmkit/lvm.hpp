@@ -77,7 +77,12 @@ struct SessionOptions {
     std::vector<DevicePath> scan_only;
     /// `activation/monitoring`: whether activation registers LVs with dmeventd.
     std::optional<bool> monitoring;
-    /// Further settings (e.g. `global/use_lvmetad`); applied after the ones above.
+    /// Further settings (e.g. `allocation/zero_metadata`), applied after the ones above.
+    /// Settings lvmkit relies on are refused, not overridden: Session's constructor throws
+    /// Error(Errc::invalid_argument) naming the key for any `report/...` key (lvmkit pins the
+    /// report settings it parses LVM's JSON reports with), `log/report_command_log` (it adds
+    /// LVM's command log to the JSON reports lvmkit parses), `devices/filter`
+    /// when `scan_only` is set and `activation/monitoring` when `monitoring` is set.
     ConfigOverride extra;
 };
 
@@ -177,6 +182,10 @@ struct ThinPoolOptions {
 struct LinearLvOptions {
     /// `--wipesignatures y|n`; y also answers LVM's wipe prompt (an explicit choice here).
     std::optional<bool> wipe_signatures;
+    /// PVs of the VG to allocate from (lvcreate's position arguments); empty: anywhere in the
+    /// VG. A size of `N%PVS` is a percentage of their free space; without PVs, lvcreate reads
+    /// `N%PVS` as `N%VG`.
+    std::vector<DevicePath> pvs = {};
 };
 
 /// Whether remove_vg may take logical volumes with it.
@@ -204,7 +213,8 @@ class Session {
     /// A session with @p options. Builds the `--config` text once, so a bad setting is refused
     /// here rather than at the first command; does not touch liblvm2cmd.
     /// @throws Error(Errc::invalid_argument) for a `scan_only` path that can not be put in a
-    ///         device filter (characters outside `A-Za-z0-9/_.+:-`).
+    ///         device filter (characters outside `A-Za-z0-9/_.+:-`), or an `extra` key lvmkit
+    ///         relies on (see SessionOptions::extra).
     explicit Session(SessionOptions options = {});
 
     // PVs

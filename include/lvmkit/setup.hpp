@@ -11,6 +11,7 @@
 /// (`/run/lock/lvmkit.lock`, flock), so two setups never interleave.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -51,7 +52,8 @@ struct ThinPoolSpec {
     bool use_existing_vg = false;
     VgName vg{"docker"};      ///< the volume group (created unless `use_existing_vg`)
     LvName pool{"thinpool"};  ///< the thin pool LV; its metadata LV is `<pool>meta`
-    /// Data LV size: `95%VG` as in the seed, or an exact size.
+    /// Data LV size: `95%VG` as in the seed, `N%FREE`, `N%PVS` (of the free space on `devices`,
+    /// where LVM then allocates it), or an exact size.
     SizeSpec data_size = Percent{95, PercentOf::VG};
     /// Metadata LV size: `1%VG` as in the seed, or an exact size (2 MiB .. 15.81 GiB).
     SizeSpec metadata_size = Percent{1, PercentOf::VG};
@@ -91,7 +93,8 @@ struct ThinPoolSpec {
     bool strict = false;
 };
 
-/// The steps of a setup, in order.
+/// The steps of a setup, in order, then the steps of a teardown, in order. A new kind goes into
+/// all_step_kinds too.
 enum class StepKind {
     probe,                ///< inspect the devices (always runs; never writes)
     wipe,                 ///< erase signatures (only with permission)
@@ -105,9 +108,48 @@ enum class StepKind {
     enable_monitoring,    ///< `lvchange --monitor y`
     write_daemon_config,  ///< daemon.json or containerd's config.toml
     backup_graph_dir,     ///< `/var/lib/docker/*` to `/var/lib/docker.backup/`
+    /// Teardown: `lvremove` the pool (its thin volumes first, when forced) and the metadata LV
+    /// of a setup stopped before the conversion.
+    remove_pool,
+    /// Teardown: `vgremove` the VG, unless it was an existing VG or holds other LVs.
+    remove_vg,
+    /// Teardown: `pvremove` the devices that are no longer in any VG.
+    remove_pv_labels,
+    /// Teardown: delete the LVM profile file, when it still says what lvmkit wrote.
+    remove_profile,
+    /// Teardown: take lvmkit's entries out of daemon.json or containerd's config.toml, keeping
+    /// the user's other settings (the file itself stays).
+    remove_daemon_config,
 };
 
-/// Short stable identifier of a step, e.g. "create_pv".
+/// Every StepKind, in declaration order: apply()'s steps (`probe` .. `backup_graph_dir`), then
+/// teardown()'s (`remove_pool` .. `remove_daemon_config`). For looking a step up by its name.
+inline constexpr std::array<StepKind, 17> all_step_kinds{
+    StepKind::probe,
+    StepKind::wipe,
+    StepKind::create_pv,
+    StepKind::create_vg,
+    StepKind::create_data_lv,
+    StepKind::create_metadata_lv,
+    StepKind::convert_to_pool,
+    StepKind::write_profile,
+    StepKind::attach_profile,
+    StepKind::enable_monitoring,
+    StepKind::write_daemon_config,
+    StepKind::backup_graph_dir,
+    StepKind::remove_pool,
+    StepKind::remove_vg,
+    StepKind::remove_pv_labels,
+    StepKind::remove_profile,
+    StepKind::remove_daemon_config,
+};
+
+/// Whether @p kind is one of teardown()'s steps rather than one of apply()'s.
+constexpr bool is_teardown_step(StepKind kind) noexcept {
+    return static_cast<int>(kind) >= static_cast<int>(StepKind::remove_pool);
+}
+
+/// Short stable identifier of a step, e.g. "create_pv" or "remove_vg".
 const char* to_string(StepKind kind) noexcept;
 
 /// One planned step.
@@ -153,8 +195,16 @@ struct Plan {
     std::string to_json() const;
 };
 
+/// The spec check that preflight(), plan(), apply() and teardown() start with: the spec's own
+/// values, reading nothing from the system. Names, sizes and percentages (and their sum), `%PVS`
+/// with devices to take it of, chunk size, metadata size, autoextend values, profile name,
+/// paths, and the device list (absolute, none twice, at least one unless `use_existing_vg`).
+/// A spec it accepts may still be refused by preflight() for what the system holds.
+/// @throws Error(Errc::invalid_argument) naming the value and the rule it breaks.
+void check_spec(const ThinPoolSpec& spec);
+
 /// Checks root, device-mapper with thin-pool, thin_check, dmeventd (when monitoring), the spec's
-/// values, and every device; writes nothing.
+/// values (check_spec()), and every device; writes nothing.
 /// @throws Error with the specific Errc (permission_denied, unsupported, invalid_argument,
 ///         has_signatures, device_in_use, insufficient_space, mismatch...) naming the problem.
 void preflight(const ThinPoolSpec& spec);
@@ -176,7 +226,8 @@ struct Progress {
     };
     std::size_t index = 0;  ///< 1-based
     std::size_t total = 0;  ///< number of steps
-    /// The step (apply() only; teardown() leaves it at `probe`).
+    /// The step: one of apply()'s kinds, or of teardown()'s (`remove_pool` ..
+    /// `remove_daemon_config`).
     StepKind kind = StepKind::probe;
     std::string description;               ///< the step's sentence, as in the plan
     Phase phase = Phase::started;          ///< what happened
@@ -273,7 +324,7 @@ struct TeardownOptions {
 
 /// Removes the pool, the VG, the PV labels, the profile, and lvmkit's entries in the daemon
 /// config (restoring the user's other keys). Refuses (Errc::busy) while the pool has thin volumes
-/// unless forced. Objects already gone are skipped.
+/// unless forced, before its first step. Objects already gone are skipped.
 /// @throws Error
 void teardown(const ThinPoolSpec& spec, const TeardownOptions& options = {});
 

@@ -9,6 +9,12 @@
 
 namespace lvmkit {
 
+/// Implementation details of the public headers; not part of the API.
+namespace detail {
+/// Throws Error(Errc::invalid_argument) for `a op b` on Bytes whose result is out of range.
+[[noreturn]] void throw_bytes_out_of_range(char op, std::uint64_t a, std::uint64_t b);
+}  // namespace detail
+
 /// A byte count. Explicit construction keeps bytes, sectors and extents from mixing silently.
 class Bytes {
   public:
@@ -41,12 +47,21 @@ class Bytes {
     friend constexpr bool operator>(Bytes a, Bytes b) noexcept { return a.count_ > b.count_; }
     /// @p a is at least @p b bytes.
     friend constexpr bool operator>=(Bytes a, Bytes b) noexcept { return a.count_ >= b.count_; }
-    /// The sum; not checked for overflow (wraps modulo 2^64).
-    friend constexpr Bytes operator+(Bytes a, Bytes b) noexcept {
+    /// The sum.
+    /// @throws Error(Errc::invalid_argument) when it does not fit in 64 bits (16 EiB), naming
+    ///         both operands; a size never wraps around.
+    friend constexpr Bytes operator+(Bytes a, Bytes b) {
+        if (a.count_ > ~std::uint64_t{0} - b.count_)
+            detail::throw_bytes_out_of_range('+', a.count_, b.count_);
         return Bytes(a.count_ + b.count_);
     }
-    /// The difference; not checked: @p b greater than @p a wraps around to a huge count.
-    friend constexpr Bytes operator-(Bytes a, Bytes b) noexcept {
+    /// The difference.
+    /// @throws Error(Errc::invalid_argument) when @p b is greater than @p a, naming both
+    ///         operands: a size is never negative and never wraps around to a huge count.
+    ///         Compare first when a shortfall is an expected outcome (`a >= b ? a - b : ...`).
+    friend constexpr Bytes operator-(Bytes a, Bytes b) {
+        if (b.count_ > a.count_)
+            detail::throw_bytes_out_of_range('-', a.count_, b.count_);
         return Bytes(a.count_ - b.count_);
     }
 
@@ -95,7 +110,9 @@ struct Extents {
 enum class PercentOf {
     VG,    ///< Of the VG's total size (`%VG`).
     FREE,  ///< Of the VG's free space (`%FREE`).
-    PVS    ///< Of the PVs given to the command (`%PVS`); setup's planner resolves it like `%VG`.
+    /// Of the free space on the PVs given to the command (`%PVS`); setup gives lvcreate the
+    /// spec's devices and plans with their free extents.
+    PVS
 };
 
 /// A size given as a percentage, 1..100.

@@ -47,6 +47,8 @@ std::vector<std::string> device_filter(const std::vector<DevicePath>& devices);
 
 /// The settings lvmkit always passes: report settings that keep the parsed output stable
 /// whatever the user's lvm.conf says, then the session's own.
+/// @throws Error(Errc::invalid_argument) naming an `extra` key that would change what lvmkit
+///         relies on (see SessionOptions::extra).
 ConfigOverride session_config(const SessionOptions& options);
 
 /// `a/b=1 c/d="x" e/f=["y","z"]`, the text of one --config word.

@@ -28,6 +28,7 @@ struct DeviceState {
     Bytes size;
     bool is_pv = false;                   // an LVM label is on it
     std::string vg;                       // its VG when known
+    Bytes pv_free;                        // unallocated space, when it is a PV in a VG
     bool needs_wipe = false;              // signatures other than our own PV label
     std::vector<std::string> signatures;  // described, for the plan
 };
@@ -55,9 +56,18 @@ LvmProfile profile_of(const ThinPoolSpec& spec);
 /// @throws Error(Errc::invalid_argument)
 void validate_spec(const ThinPoolSpec& spec);
 
-/// Extents of a spec'd size against a VG of @p vg_extents (@p free_extents free).
-std::uint64_t extents_of(const SizeSpec& size, Bytes extent_size, std::uint64_t vg_extents,
-                         std::uint64_t free_extents);
+/// What a percentage size is taken of, in extents, as lvcreate counts them.
+struct PercentBases {
+    std::uint64_t vg = 0;    ///< %VG: every extent of the VG
+    std::uint64_t free = 0;  ///< %FREE: the VG's free extents
+    std::uint64_t pvs = 0;   ///< %PVS: the free extents on the PVs named to lvcreate
+};
+
+/// Extents of a spec'd size (rounded as LVM does: percentages down, bytes up to an extent).
+std::uint64_t extents_of(const SizeSpec& size, Bytes extent_size, const PercentBases& bases);
+
+/// Whether @p size is a percentage of the PVs (`N%PVS`): lvcreate then gets the spec's devices.
+bool is_percent_of_pvs(const SizeSpec& size);
 
 /// Resolves the pool's sizes against the VG as it is or will be.
 ResolvedSizes resolve_sizes(const ThinPoolSpec& spec, const SystemState& state);
@@ -65,7 +75,8 @@ ResolvedSizes resolve_sizes(const ThinPoolSpec& spec, const SystemState& state);
 /// Autoextend headroom for resolved sizes.
 Headroom compute_headroom(const ResolvedSizes& sizes, unsigned threshold, unsigned percent);
 
-/// The LVM session for a spec: scans only the spec's devices when it names any.
+/// The LVM session for a spec: scans only the spec's devices when it names any, unless it takes
+/// space from an existing VG (whose other PVs LVM must see too).
 lvm::Session session_for(const ThinPoolSpec& spec);
 
 /// The VG's report, or nothing when it does not exist (LVM's own `vgs NAME` fails then).
@@ -88,6 +99,9 @@ struct ConsumerConfig {
     std::vector<std::string> notes;
 };
 std::optional<ConsumerConfig> consumer_config(const ThinPoolSpec& spec, const FileWriter& writer);
+
+/// teardown()'s steps, in order: kinds and descriptions (`done` is never set).
+std::vector<Step> teardown_steps(const ThinPoolSpec& spec);
 
 /// Plan building, given the state (runs the device and size checks).
 Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer);

@@ -148,10 +148,32 @@ TEST_CASE("cli: a fresh setup with --json prints one document with timed steps",
     CHECK(created_pv);
     struct stat st {};
     CHECK(::stat((root.path() + "/etc/docker/daemon.json").c_str(), &st) != 0);
+
+    // A pool with a thin volume: teardown refuses before its first step (3, no step reported).
+    const auto thin = run_command({"lvm", "lvcreate", "-q", "-V", "64m", "-T",
+                                   std::string(kVg) + "/thinpool", "-n", "thin1"});
+    INFO(thin.output);
+    REQUIRE(thin.exit_code == 0);
     r = cli(std::vector<std::string>{"teardown", "--yes", "--json"} + args, false);
     INFO(r.output);
+    CHECK(r.exit_code == 3);
+    auto teardown = nlohmann::json::parse(r.output);
+    CHECK(teardown["result"]["error"]["code"] == "busy");
+    CHECK(teardown["steps"].empty());
+
+    // Forced, each step carries its own name.
+    r = cli(std::vector<std::string>{"teardown", "--yes", "--force", "--json"} + args, false);
+    INFO(r.output);
     CHECK(r.exit_code == 0);
-    CHECK(nlohmann::json::parse(r.output)["result"]["ok"] == true);
+    teardown = nlohmann::json::parse(r.output);
+    CHECK(teardown["result"]["ok"] == true);
+    std::vector<std::string> names;
+    for (const auto& step : teardown["steps"]) {
+        names.push_back(step["step"].get<std::string>());
+        CHECK(step["outcome"] == "finished");
+    }
+    CHECK(names == std::vector<std::string>{"remove_pool", "remove_vg", "remove_pv_labels",
+                                            "remove_profile", "remove_daemon_config"});
 }
 
 TEST_CASE("cli: refusals and failures have their exit codes", "[system][cli]") {

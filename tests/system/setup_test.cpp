@@ -175,7 +175,16 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
                "  \"storage-opts\": [\n    \"dm.thinpooldev=/dev/mapper/docker-thinpool\",\n"
                "    \"dm.use_deferred_removal=true\",\n    \"dm.use_deferred_deletion=true\"\n"
                "  ]\n}\n";
-        setup::teardown(spec);
+        setup::TeardownOptions recording;
+        std::vector<std::string> finished;
+        recording.on_progress = [&](const setup::Progress& p) {
+            if (p.phase == setup::Progress::Phase::finished)
+                finished.emplace_back(setup::to_string(p.kind));
+        };
+        setup::teardown(spec, recording);
+        // Each teardown step reports its own kind (they all read "probe" before).
+        CHECK(finished == std::vector<std::string>{"remove_pool", "remove_vg", "remove_pv_labels",
+                                                   "remove_profile", "remove_daemon_config"});
         CHECK(device_is_blank(ours.path()));
         CHECK_FALSE(dm::info("docker-thinpool").exists);
         CHECK(::access((profile_dir + "/docker-thinpool.profile").c_str(), F_OK) != 0);
@@ -328,6 +337,49 @@ TEST_CASE("setup: refuses a PV of another VG", "[system][setup]") {
     run_command({"lvm", "pvremove", disk.path()});
 }
 
+TEST_CASE("setup: N%PVS is a percentage of the free space on the devices given, as in lvcreate",
+          "[system][setup]") {
+    // An existing VG on `a` with another LV; the spec adds `b` and asks for 90%PVS of it.
+    LoopDevice a(kDisk / 2, "setup-pvs-a");
+    LoopDevice b(kDisk / 2, "setup-pvs-b");
+    ScratchDir root;
+    REQUIRE(run_command({"lvm", "vgcreate", "-q", "lkpvs", a.path()}).exit_code == 0);
+    REQUIRE(run_command({"lvm", "lvcreate", "-q", "-n", "keep", "-L", "100M", "lkpvs"}).exit_code ==
+            0);
+    auto spec = spec_for({b.path()}, root, "lkpvs");
+    spec.use_existing_vg = true;
+    spec.consumer = setup::Consumer::none;
+    spec.data_size = Percent{90, PercentOf::PVS};
+    spec.metadata_size = Bytes::MiB(8);
+    const auto plan = setup::plan(spec);
+    INFO(plan.to_text());
+    // 512 MiB - 1 MiB is 127 extents of 4 MiB on each device: 90% of b's is 114 extents, where
+    // 90%VG would be 228 (of 254) and 90%FREE 206 (of 102 + 127).
+    CHECK(plan.sizes.vg_extents == 254);
+    CHECK(plan.sizes.data_extents == 114);
+    setup::apply(spec);
+    CHECK(setup::verify(spec).empty());
+
+    // LVM made the size the plan said, on the device given.
+    lvm::SessionOptions options;
+    options.scan_only = {lvm::DevicePath(a.path()), lvm::DevicePath(b.path())};
+    lvm::Session session(options);
+    for (const auto& lv : session.lvs(VgName("lkpvs")))
+        if (lv.name == "thinpool")
+            CHECK(lv.size == Bytes::MiB(4 * 114));
+    for (const auto& pv : session.pvs(options.scan_only))
+        if (pv.name == b.path())
+            CHECK(pv.size - pv.free >= Bytes::MiB(4 * 114));
+
+    setup::teardown(spec);
+    const auto lvs = session.lvs(VgName("lkpvs"));
+    CHECK(std::any_of(lvs.begin(), lvs.end(), [](const auto& lv) { return lv.name == "keep"; }));
+    CHECK(
+        std::none_of(lvs.begin(), lvs.end(), [](const auto& lv) { return lv.name == "thinpool"; }));
+    run_command({"lvm", "vgremove", "-f", "lkpvs"});
+    run_command({"lvm", "pvremove", a.path(), b.path()});
+}
+
 TEST_CASE("setup: two devices in one VG, then an existing VG with free space", "[system][setup]") {
     LoopDevice a(kDisk / 2, "setup-a");
     LoopDevice b(kDisk / 2, "setup-b");
@@ -403,12 +455,16 @@ TEST_CASE("setup: autoextend grows a monitored pool past its threshold", "[syste
     CHECK(after > before);
     CHECK(after.count() >= before.count() * 119 / 100);  // grown by ~20%
 
+    setup::TeardownOptions refused;
+    std::size_t reports = 0;
+    refused.on_progress = [&](const setup::Progress&) { ++reports; };
     try {
-        setup::teardown(spec);
+        setup::teardown(spec, refused);
         FAIL("teardown removed a pool with a thin volume without force");
     } catch (const Error& e) {
         CHECK(e.errc() == Errc::busy);
     }
+    CHECK(reports == 0);  // refused before its first step: nothing was removed
     setup::TeardownOptions force;
     force.force = true;
     setup::teardown(spec, force);

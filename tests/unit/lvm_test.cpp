@@ -3,6 +3,7 @@
 #include <string>
 
 #include "internal/lvm_command.hpp"
+#include "internal/lvm_session.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"
 
@@ -129,11 +130,57 @@ TEST_CASE("config override renders typed values", "[lvm]") {
 TEST_CASE("session config pins report settings and restricts the scan", "[lvm]") {
     SessionOptions options;
     options.monitoring = true;
-    options.extra.set("report/binary_values_as_numeric", false);  // caller wins, explicitly
+    options.extra.set("allocation/zero_metadata", false).set("global/use_lvmetad", false);
     const std::string text = render_config(session_config(options));
     CHECK(text ==
-          "report/binary_values_as_numeric=0 report/mark_hidden_devices=0 "
-          "activation/monitoring=1");
+          "report/binary_values_as_numeric=1 report/mark_hidden_devices=0 "
+          "activation/monitoring=1 allocation/zero_metadata=0 global/use_lvmetad=0");
+}
+
+TEST_CASE("session config refuses extra settings that would change what lvmkit parses", "[lvm]") {
+    // The key in the message, and the refusal at the session's construction, before any command.
+    auto refused = [](const SessionOptions& options, const std::string& key) {
+        try {
+            (void)session_config(options);
+        } catch (const Error& e) {
+            CHECK(e.errc() == Errc::invalid_argument);
+            CHECK(e.object() == key);
+            CHECK(e.message().find(key) != std::string::npos);
+            return true;
+        }
+        return false;
+    };
+    for (const char* key : {"report/binary_values_as_numeric", "report/mark_hidden_devices",
+                            "report/compact_output", "report/prefixes"}) {
+        INFO(key);
+        SessionOptions options;
+        options.extra.set(key, true);
+        CHECK(refused(options, key));
+        CHECK(errc_of([&] { Session session(options); }) == Errc::invalid_argument);
+    }
+    SessionOptions options;
+    options.extra.set("log/report_command_log", true);
+    CHECK(refused(options, "log/report_command_log"));
+
+    // A key the session sets from a typed option is refused only when that option is set.
+    options = SessionOptions{};
+    options.extra.set("activation/monitoring", false);
+    CHECK_FALSE(refused(options, "activation/monitoring"));
+    options.monitoring = true;
+    CHECK(refused(options, "activation/monitoring"));
+    options = SessionOptions{};
+    options.extra.set("devices/filter", std::vector<std::string>{"a|.*|"});
+    CHECK_FALSE(refused(options, "devices/filter"));
+    // Block devices do not exist on every host (as in the device filter test).
+    for (const char* path : {"/dev/loop0", "/dev/loop1"}) {
+        try {
+            options.scan_only.emplace_back(path);
+            break;
+        } catch (const Error&) {
+        }
+    }
+    if (!options.scan_only.empty())
+        CHECK(refused(options, "devices/filter"));
 }
 
 TEST_CASE("sizes become -L / -l words", "[lvm]") {
@@ -296,4 +343,40 @@ TEST_CASE("lv_attr decodes", "[lvm]") {
     CHECK_FALSE(decode_lv_attributes("-wi-------").active);
     CHECK(decode_lv_attributes("rwi-a-r---").type == LvType::other);
     CHECK(errc_of([] { decode_lv_attributes("tw"); }) == Errc::parse_error);
+}
+
+TEST_CASE("lvcreate gets the PVs to allocate from after the VG", "[lvm]") {
+    // Block devices do not exist on every host (as in the device filter test).
+    std::vector<DevicePath> pvs;
+    for (const char* path : {"/dev/loop0", "/dev/loop1"}) {
+        try {
+            pvs.emplace_back(path);
+        } catch (const Error&) {
+        }
+    }
+    if (pvs.empty())
+        return;
+    // The interceptor answers instead of liblvm2cmd: nothing runs.
+    std::vector<std::string> lines;
+    set_run_interceptor([&](const std::string& line) {
+        lines.push_back(line);
+        RunResult refused;
+        refused.return_code = 5;
+        refused.errors = {"intercepted"};
+        return refused;
+    });
+    LinearLvOptions options;
+    options.pvs = pvs;
+    Session session;
+    CHECK(errc_of([&] {
+              session.create_linear_lv(VgName("docker"), LvName("thinpool"),
+                                       Percent{90, PercentOf::PVS}, options);
+          }) == Errc::lvm_failed);
+    set_run_interceptor(nullptr);
+    REQUIRE(lines.size() == 1);
+    std::string tail = " -l 90%PVS docker";
+    for (const auto& pv : pvs)
+        tail += " " + pv.str();
+    CHECK(lines[0].size() > tail.size());
+    CHECK(lines[0].substr(lines[0].size() - tail.size()) == tail);
 }

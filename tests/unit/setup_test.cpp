@@ -76,11 +76,73 @@ TEST_CASE("setup: headroom counts growing steps until the VG is full", "[setup]"
 
 TEST_CASE("setup: extents_of rounds percentages down and bytes up", "[setup]") {
     const Bytes extent = Bytes::MiB(4);
-    CHECK(extents_of(Percent{95, PercentOf::VG}, extent, 255, 255) == 242);
-    CHECK(extents_of(Percent{1, PercentOf::VG}, extent, 99, 99) == 0);
-    CHECK(extents_of(Percent{50, PercentOf::FREE}, extent, 1000, 300) == 150);
-    CHECK(extents_of(Bytes::MiB(9), extent, 0, 0) == 3);
-    CHECK(extents_of(Extents{7}, extent, 0, 0) == 7);
+    CHECK(extents_of(Percent{95, PercentOf::VG}, extent, {255, 255, 255}) == 242);
+    CHECK(extents_of(Percent{1, PercentOf::VG}, extent, {99, 99, 99}) == 0);
+    CHECK(extents_of(Percent{50, PercentOf::FREE}, extent, {1000, 300, 200}) == 150);
+    CHECK(extents_of(Percent{50, PercentOf::PVS}, extent, {1000, 300, 201}) == 100);
+    CHECK(extents_of(Bytes::MiB(9), extent, {}) == 3);
+    CHECK(extents_of(Extents{7}, extent, {}) == 7);
+}
+
+TEST_CASE("setup: %PVS is a percentage of the free space on the devices, not of the VG",
+          "[setup]") {
+    // An existing VG `docker`: 1000 extents on another PV, 600 of them used by another LV. The
+    // spec adds a new 1 GiB device (255 extents of 4 MiB) and names only that one.
+    SystemState state = blank_disk(Bytes::GiB(1));
+    lvm::VgReport vg;
+    vg.name = "docker";
+    vg.extent_size = Bytes::MiB(4);
+    vg.extent_count = 1000;
+    vg.free_extents = 400;
+    state.vg = vg;
+    auto spec = seed_spec();
+    spec.use_existing_vg = true;
+    spec.metadata_size = Bytes::MiB(8);
+
+    spec.data_size = Percent{90, PercentOf::VG};
+    const auto of_vg = resolve_sizes(spec, state);
+    CHECK(of_vg.vg_extents == 1255);
+    CHECK(of_vg.data_extents == 1129);  // 90% of 1255: more than the VG has free
+    spec.data_size = Percent{90, PercentOf::FREE};
+    CHECK(resolve_sizes(spec, state).data_extents == 589);  // 90% of 400 + 255
+    spec.data_size = Percent{90, PercentOf::PVS};
+    const auto of_pvs = resolve_sizes(spec, state);
+    CHECK(of_pvs.data_extents == 229);  // 90% of the new device's 255 extents
+    CHECK(of_pvs.metadata_extents == 2);
+    CHECK(of_pvs.free_extents_after == 655 - 229 - 2 - 2);
+
+    // A device already in the VG counts with what LVM reports free on it.
+    state.devices.front().is_pv = true;
+    state.devices.front().vg = "docker";
+    state.devices.front().pv_free = Bytes::MiB(4 * 100);
+    state.vg->extent_count = 1255;
+    state.vg->free_extents = 655;
+    CHECK(resolve_sizes(spec, state).data_extents == 90);  // 90% of its 100 free extents
+
+    // Metadata of %PVS after data of %PVS: of what the data left on the devices.
+    spec.data_size = Percent{50, PercentOf::PVS};
+    spec.metadata_size = Percent{10, PercentOf::PVS};
+    const auto both = resolve_sizes(spec, state);
+    CHECK(both.data_extents == 50);
+    CHECK(both.metadata_extents == 5);
+
+    // On a new VG made of the spec's devices alone, %PVS is the VG's free space (= %VG here).
+    spec = seed_spec();
+    spec.data_size = Percent{95, PercentOf::PVS};
+    CHECK(resolve_sizes(spec, blank_disk(Bytes::GiB(1))).data_extents == 242);
+}
+
+TEST_CASE("setup: %PVS needs devices to be a percentage of", "[setup]") {
+    auto spec = seed_spec();
+    spec.data_size = Percent{90, PercentOf::PVS};
+    CHECK(refusal(spec) == "accepted");
+    spec.devices.clear();
+    spec.use_existing_vg = true;
+    CHECK(refusal(spec).find("%PVS is a percentage of the free space on the devices given") !=
+          std::string::npos);
+    spec.data_size = Percent{90, PercentOf::FREE};
+    spec.metadata_size = Percent{1, PercentOf::PVS};
+    CHECK(refusal(spec).find("metadata size 1%PVS") != std::string::npos);
 }
 
 TEST_CASE("setup: spec validation names the problem", "[setup]") {
@@ -147,4 +209,35 @@ TEST_CASE("setup: the plan prints its steps and says when there is nothing to do
     const std::string json = plan.to_json();
     CHECK(json.find("\"step\": \"create_vg\"") != std::string::npos);
     CHECK(json.find("\"nothing_to_do\": false") != std::string::npos);
+}
+
+TEST_CASE("setup: teardown's steps have kinds of their own", "[setup]") {
+    const auto steps = teardown_steps(seed_spec());
+    std::vector<std::string> names;
+    for (const auto& step : steps) {
+        names.emplace_back(to_string(step.kind));
+        CHECK(is_teardown_step(step.kind));
+        CHECK_FALSE(step.done);
+    }
+    CHECK(names == std::vector<std::string>{"remove_pool", "remove_vg", "remove_pv_labels",
+                                            "remove_profile", "remove_daemon_config"});
+    REQUIRE(steps.size() == 5);
+    CHECK(steps[0].description == "Remove thin pool docker/thinpool");
+    CHECK(steps[1].description == "Remove VG docker");
+    CHECK(steps[3].description == "Remove profile docker-thinpool");
+}
+
+TEST_CASE("setup: every step kind is listed once with a stable name", "[setup]") {
+    std::vector<std::string> names;
+    for (const auto kind : all_step_kinds)
+        names.emplace_back(to_string(kind));
+    // Names are an interface (plan --json, progress, LVMKIT_DOCKER_PAUSE_AFTER_STEP): append only.
+    CHECK(names ==
+          std::vector<std::string>{"probe", "wipe", "create_pv", "create_vg", "create_data_lv",
+                                   "create_metadata_lv", "convert_to_pool", "write_profile",
+                                   "attach_profile", "enable_monitoring", "write_daemon_config",
+                                   "backup_graph_dir", "remove_pool", "remove_vg",
+                                   "remove_pv_labels", "remove_profile", "remove_daemon_config"});
+    for (const auto kind : all_step_kinds)
+        CHECK(is_teardown_step(kind) == (std::string(to_string(kind)).rfind("remove_", 0) == 0));
 }

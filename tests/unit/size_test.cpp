@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "lvmkit/error.hpp"
+#include "unit/error_matchers.hpp"
 
 using namespace lvmkit;
 
@@ -73,4 +76,21 @@ TEST_CASE("format_human is short and exact where it can be", "[size]") {
 TEST_CASE("Sectors convert to and from bytes", "[size]") {
     CHECK(Sectors(8).bytes() == Bytes::KiB(4));
     CHECK(Sectors::floor(Bytes(1023)) == Sectors(1));
+}
+
+TEST_CASE("Bytes arithmetic is checked: no negative size, no wrap-around", "[size]") {
+    CHECK(Bytes::MiB(5) - Bytes::MiB(1) == Bytes::MiB(4));
+    CHECK(Bytes::MiB(1) - Bytes::MiB(1) == Bytes(0));
+    CHECK(Bytes::MiB(1) + Bytes::MiB(3) == Bytes::MiB(4));
+    static_assert(Bytes::MiB(5) - Bytes::MiB(1) == Bytes::MiB(4), "usable in constant expressions");
+
+    // Before: 1 MiB - 4 MiB was 18446744073706405888 bytes (16 EiB), silently.
+    CHECK_THROWS_MATCHES(Bytes::MiB(1) - Bytes::MiB(4), Error,
+                         has_code_and_text(Errc::invalid_argument, "1 MiB - 4 MiB"));
+    CHECK_THROWS_MATCHES(Bytes(0) - Bytes(1), Error,
+                         has_code_and_text(Errc::invalid_argument, "would be negative"));
+    CHECK_THROWS_MATCHES(Bytes(std::numeric_limits<std::uint64_t>::max()) + Bytes(1), Error,
+                         has_code_and_text(Errc::invalid_argument, "does not fit in 64 bits"));
+    CHECK(Bytes(std::numeric_limits<std::uint64_t>::max() - 1) + Bytes(1) ==
+          Bytes(std::numeric_limits<std::uint64_t>::max()));
 }
