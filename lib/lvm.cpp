@@ -126,8 +126,12 @@ bool same_device(const std::string& a, const std::string& b) {
     return sa.st_rdev == sb.st_rdev;
 }
 
+// The JSON of a report; LVM's warnings mixed into it go to the log as warnings.
 std::string report_text(const RunResult& result) {
-    return join_words(result.output);
+    auto report = internal::split_report_output(result.output);
+    for (const auto& message : report.messages)
+        log(LogCategory::lvm, LogLevel::warning, message);
+    return std::move(report.json);
 }
 
 }  // namespace

@@ -218,6 +218,20 @@ void check_extra_key(const SessionOptions& options, const std::string& key) {
 
 }  // namespace
 
+ReportOutput split_report_output(const std::vector<std::string>& lines) {
+    ReportOutput out;
+    for (const auto& line : lines) {
+        const auto first = line.find_first_not_of(" \t");
+        const bool report_line = first == std::string::npos ||
+                                 std::string_view("{}[]\"").find(line[first]) != std::string::npos;
+        if (report_line)
+            out.json += line + '\n';
+        else
+            out.messages.push_back(line);
+    }
+    return out;
+}
+
 ConfigOverride session_config(const SessionOptions& options) {
     for (const auto& entry : options.extra.entries())
         check_extra_key(options, entry.first);

@@ -63,6 +63,16 @@ Errc map_lvm_error(const std::vector<std::string>& errors, int return_code);
 /// lvmkit's level for an lvm2_log_fn level (2 fatal .. 7 debug).
 LogLevel map_lvm_level(int level) noexcept;
 
+/// A report command's print-level lines, split. liblvm2cmd gives warnings ("WARNING: PV ... is
+/// marked in use but no VG was found using it") to the log callback at the same level as report
+/// output, so they can land in the middle of the JSON. Every line of LVM's JSON report starts
+/// (after blanks) with a brace, a bracket or a quote; any other line is a message.
+struct ReportOutput {
+    std::string json;                   ///< the report lines, one per line
+    std::vector<std::string> messages;  ///< everything else, in order
+};
+ReportOutput split_report_output(const std::vector<std::string>& lines);
+
 /// Parsers of `--reportformat json --units b --nosuffix` output of the fields lvmkit requests.
 /// @throws Error(Errc::parse_error) naming what is missing or malformed.
 std::vector<PvReport> parse_pvs(std::string_view json);

@@ -298,6 +298,34 @@ TEST_CASE("malformed reports are parse errors", "[lvm]") {
     CHECK(parse_lvs(R"({"report":[{"lv":[]}]})").empty());
 }
 
+TEST_CASE("warnings LVM mixes into a JSON report are split out", "[lvm]") {
+    // What liblvm2cmd's print callback gave for `pvs` on a PV whose vgcreate lost its power.
+    const std::vector<std::string> lines = {
+        "  {",
+        "      \"report\": [",
+        "WARNING: PV /dev/vda is marked in use but no VG was found using it.",
+        "WARNING: PV /dev/vda might need repairing.",
+        "          {",
+        "              \"pv\": [",
+        R"(                  {"pv_name":"/dev/vda", "vg_name":"", "pv_size":"1073741824", )"
+        R"("pv_free":"0", "pv_uuid":"OQ1bbw-z0xA-JZR4-wkDR-N3hH-53vi-QDcJtK"})",
+        "              ]",
+        "          }",
+        "      ]",
+        "  }"};
+    const auto split = split_report_output(lines);
+    CHECK(split.messages == std::vector<std::string>{lines[2], lines[3]});
+    const auto pvs = parse_pvs(split.json);
+    REQUIRE(pvs.size() == 1);
+    CHECK(pvs[0].name == "/dev/vda");
+    CHECK(pvs[0].vg.empty());
+    // Unsplit, the same lines are not JSON.
+    std::string joined;
+    for (const auto& line : lines)
+        joined += line + "\n";
+    CHECK(errc_of([&] { parse_pvs(joined); }) == Errc::parse_error);
+}
+
 TEST_CASE("LVM's real error messages map to specific codes", "[lvm]") {
     // Messages captured from lvm2 2.03.16 (liblvm2cmd and CLI, tests/data/lvm/cli-errors.txt).
     CHECK(map_lvm_error({"A volume group called tvg already exists."}, 5) == Errc::already_exists);
