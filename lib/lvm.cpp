@@ -148,12 +148,20 @@ void Session::create_pv(const DevicePath& device, const PvCreateOptions& options
                         "metadata copies must be 0, 1 or 2 (pvcreate --pvmetadatacopies)");
         line.add("--pvmetadatacopies", std::to_string(*options.metadata_copies));
     }
+    if (options.overwrite_stranded_label) {
+        line.add("-ff");
+        line.add("--yes");
+    }
     line.add(device.str());
     run_checked(line, "create PV", device.str());
 }
 
-void Session::remove_pv(const DevicePath& device) {
+void Session::remove_pv(const DevicePath& device, const PvRemoveOptions& options) {
     CommandLine line = start(options_, "pvremove");
+    if (options.remove_stranded_label) {
+        line.add("-ff");
+        line.add("--yes");
+    }
     line.add(device.str());
     run_checked(line, "remove PV", device.str());
 }

@@ -249,7 +249,9 @@ class Run {
             if (device.is_pv)
                 continue;
             const lvm::DevicePath path(device.path);
-            session_.create_pv(path);
+            lvm::PvCreateOptions options;
+            options.overwrite_stranded_label = device.stranded_label;
+            session_.create_pv(path, options);
             undo_.push_back({"remove PV label from " + device.path, [this, path] {
                                  ignoring_not_found([&] { session_.remove_pv(path); });
                              }});

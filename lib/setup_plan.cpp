@@ -86,6 +86,23 @@ std::vector<lvm::PvReport> pvs_of(lvm::Session& session, const std::vector<std::
     return session.pvs(paths);
 }
 
+// A PV marked in use whose VG LVM can not find. If its label holds no VG metadata (see
+// label_holds_no_vg_metadata), create_pv may write a new label. Anything else (metadata areas
+// ignored, damaged or holding a VG) may be a PV of a VG whose other devices are missing: refused.
+void judge_stranded_label(DeviceState& state, const blockdev::Verdict& verdict) {
+    if (label_holds_no_vg_metadata(verdict)) {
+        state.is_pv = false;
+        state.vg.clear();
+        state.stranded_label = true;
+        return;
+    }
+    refuse_device(Errc::device_in_use, state.path,
+                  "the device is an LVM PV marked in use by a volume group LVM can not find "
+                  "(pvs shows it as [unknown]): its VG's metadata is on missing devices or "
+                  "damaged, so lvmkit will not touch it",
+                  {"LVM suggests checking it with `pvck` and `vgck`"});
+}
+
 DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
                          const blockdev::Verdict& verdict, const std::vector<lvm::PvReport>& pvs) {
     if (verdict.kind == blockdev::Verdict::Kind::unknown)
@@ -103,6 +120,8 @@ DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
             state.pv_free = pv.free;
         }
     }
+    if (state.is_pv && state.vg == kUnknownVg)
+        judge_stranded_label(state, verdict);
     if (state.is_pv && !state.vg.empty() && state.vg != spec.vg.str())
         refuse_device(Errc::device_in_use, path,
                       "the device is a PV of volume group '" + state.vg + "', not of '" +
@@ -112,7 +131,7 @@ DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
     if (verdict.kind == blockdev::Verdict::Kind::in_use && !ours)
         refuse_device(Errc::device_in_use, path, "the device is in use", verdict.reasons);
     for (const auto& signature : verdict.signatures) {
-        if (is_lvm_label(signature) && state.is_pv)
+        if (is_lvm_label(signature) && (state.is_pv || state.stranded_label))
             continue;
         state.signatures.push_back(signature.describe());
     }
@@ -409,7 +428,10 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         if (d.needs_wipe)
             to_wipe.push_back(d.path + " (" + join(d.signatures, "; ") + ")");
         if (!d.is_pv)
-            to_label.push_back(d.path);
+            to_label.push_back(d.path + (d.stranded_label
+                                             ? " (over a label that an interrupted vgcreate left "
+                                               "marked in use, with no VG metadata on it)"
+                                             : ""));
         if (d.vg != vg)
             to_add.push_back(d.path);
     }
@@ -495,6 +517,13 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         throw Error(Errc::insufficient_space, kPreflight, pool,
                     "strict mode refuses a plan with warnings", plan.warnings);
     return plan;
+}
+
+bool label_holds_no_vg_metadata(const blockdev::Verdict& verdict) {
+    return std::any_of(verdict.signatures.begin(), verdict.signatures.end(), [](const auto& s) {
+        return is_lvm_label(s) && s.lvm &&
+               s.lvm->membership == blockdev::LvmPvInfo::Membership::orphan;
+    });
 }
 
 }  // namespace internal

@@ -111,8 +111,7 @@ class Teardown {
         : spec_(spec), options_(options), session_(session_for(spec)) {}
 
     void run() {
-        const auto lvs =
-            session_.vgs(spec_.vg).empty() ? std::vector<lvm::LvReport>{} : session_.lvs(spec_.vg);
+        const auto lvs = vg_exists() ? session_.lvs(spec_.vg) : std::vector<lvm::LvReport>{};
         // Refused before the first step starts: a started step may have removed something.
         const auto thins = thin_volumes(lvs);
         if (!thins.empty() && !options_.force)
@@ -203,7 +202,7 @@ class Teardown {
     }
 
     void remove_vg() {
-        if (spec_.use_existing_vg || session_.vgs(spec_.vg).empty())
+        if (spec_.use_existing_vg || !vg_exists())
             return;
         // Only LVM's hidden metadata spare may remain; anything else belongs to someone.
         for (const auto& lv : session_.lvs(spec_.vg))
@@ -219,9 +218,20 @@ class Teardown {
         std::vector<lvm::DevicePath> paths;
         for (const auto& device : spec_.devices)
             paths.emplace_back(device);
-        for (const auto& pv : session_.pvs(paths))
-            if (pv.vg.empty())
-                session_.remove_pv(lvm::DevicePath(pv.name));
+        for (const auto& pv : session_.pvs(paths)) {
+            lvm::PvRemoveOptions options;
+            options.remove_stranded_label =
+                pv.vg == kUnknownVg && label_holds_no_vg_metadata(blockdev::assess(pv.name));
+            if (pv.vg.empty() || options.remove_stranded_label)
+                session_.remove_pv(lvm::DevicePath(pv.name), options);
+        }
+    }
+
+    // Asking `vgs <name>` for a VG that is gone fails; listing all of them does not.
+    bool vg_exists() {
+        const auto vgs = session_.vgs();
+        return std::any_of(vgs.begin(), vgs.end(),
+                           [&](const lvm::VgReport& vg) { return vg.name == spec_.vg.str(); });
     }
 
     const ThinPoolSpec& spec_;

@@ -161,6 +161,19 @@ struct PvCreateOptions {
     std::optional<Bytes> data_alignment;      ///< `--dataalignment`
     std::optional<Bytes> metadata_size;       ///< `--metadatasize`
     std::optional<unsigned> metadata_copies;  ///< `--pvmetadatacopies` (0, 1 or 2)
+    /// `-ff --yes`: write a new label over a PV that is marked in use by a VG LVM can not find
+    /// (pvs shows its VG as `[unknown]`), which pvcreate otherwise refuses. Only for a label the
+    /// caller has proven holds no VG metadata (an interrupted vgcreate): -ff would also take a
+    /// PV away from a VG whose metadata lives on other devices.
+    bool overwrite_stranded_label = false;
+};
+
+/// Options of Session::remove_pv().
+struct PvRemoveOptions {
+    /// `-ff --yes`: remove a label that is marked in use by a VG LVM can not find (pvs shows
+    /// `[unknown]`), which pvremove otherwise refuses. Only for a label proven to hold no VG
+    /// metadata (see PvCreateOptions::overwrite_stranded_label).
+    bool remove_stranded_label = false;
 };
 
 /// Thin pool discards handling (`--discards`).
@@ -221,7 +234,7 @@ class Session {
     /// `pvcreate`. @throws Error
     void create_pv(const DevicePath& device, const PvCreateOptions& options = {});
     /// `pvremove` (refused by LVM while the PV is in a VG). @throws Error
-    void remove_pv(const DevicePath& device);
+    void remove_pv(const DevicePath& device, const PvRemoveOptions& options = {});
     /// `pvresize`, to the device size or to @p size. @throws Error
     void resize_pv(const DevicePath& device, std::optional<Bytes> size = std::nullopt);
 

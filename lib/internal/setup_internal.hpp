@@ -26,10 +26,13 @@ inline constexpr std::uint64_t kMetadataBytesPerChunk = 64;
 struct DeviceState {
     std::string path;
     Bytes size;
-    bool is_pv = false;                   // an LVM label is on it
-    std::string vg;                       // its VG when known
-    Bytes pv_free;                        // unallocated space, when it is a PV in a VG
-    bool needs_wipe = false;              // signatures other than our own PV label
+    bool is_pv = false;       // an LVM label is on it
+    std::string vg;           // its VG when known
+    Bytes pv_free;            // unallocated space, when it is a PV in a VG
+    bool needs_wipe = false;  // signatures other than our own PV label
+    // A PV label marked in use by a VG whose metadata never reached it (LVM shows the VG as
+    // `[unknown]`, its metadata area holds none): an interrupted vgcreate. create_pv relabels it.
+    bool stranded_label = false;
     std::vector<std::string> signatures;  // described, for the plan
 };
 
@@ -45,6 +48,14 @@ struct SystemState {
     const lvm::LvReport* pool() const;
     bool pool_is_thin_pool() const;
 };
+
+/// How pvs names the VG of a PV marked in use when no VG that uses it can be found.
+inline constexpr const char* kUnknownVg = "[unknown]";
+
+/// lvmkit's own reading of the LVM label in @p verdict: every metadata area on it is readable and
+/// empty, so no VG metadata was ever committed to it. For a label LVM shows as `[unknown]` this
+/// means a vgcreate/vgextend lost its power before the commit: no LV can live on the device.
+bool label_holds_no_vg_metadata(const blockdev::Verdict& verdict);
 
 /// The metadata LV's name before conversion: `<pool>meta`, as in the seed.
 LvName metadata_lv_name(const ThinPoolSpec& spec);
