@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "lvmkit/lvm.hpp"
 #include "system/fixtures.hpp"
 
 using lvmkit::test::LoopDevice;
@@ -78,6 +79,10 @@ TEST_CASE("harness: pvcreate and vgcreate through liblvm2cmd in-process", "[syst
     LoopDevice loop(64ull << 20, "smoke");
     const std::string config = "--config 'devices/filter=[\"a|" + loop.path() + "|\",\"r|.*|\"]'";
     std::vector<int> codes;
+    // liblvm2cmd keeps global state: a second handle beside lvmkit's (made by earlier tests)
+    // breaks it, and this test's lvm2_exit made a later lvm test crash (SIGSEGV). One at a time.
+    lvmkit::lvm::release_session();
+    REQUIRE_FALSE(lvmkit::lvm::session_active());
     std::thread worker([&] {
         void* handle = lvm2_init();
         if (handle == nullptr)
