@@ -332,16 +332,13 @@ int run_plan(const Invocation& inv) {
 
 int run_setup(const Invocation& inv) {
     std::optional<PauseAfterStep> pause;
-    try {
-        pause.emplace();
-    } catch (const lvmkit::Error& e) {
-        return report_error(inv, e, kExitUsage);
-    }
     setup::Plan plan;
     try {
+        pause.emplace();
         plan = setup::plan(inv.spec);
     } catch (const lvmkit::Error& e) {
-        const int code = exit_code_for(e, false);
+        // Before plan() returns nothing has been written; a bad hook value is a usage error.
+        const int code = pause ? exit_code_for(e, false) : kExitUsage;
         if (inv.json)
             std::cout << "{\"plan\":null,\"steps\":[],\"result\":" << error_json(e, code) << "}\n";
         return report_error(inv, e, code);

@@ -13,6 +13,7 @@
 
 #include "system/cli_fixtures.hpp"
 #include "system/fixtures.hpp"
+#include "system/reliability_fixtures.hpp"
 
 using lvmkit::test::cli_binary;
 using lvmkit::test::LoopDevice;
@@ -183,6 +184,22 @@ TEST_CASE("cli: refusals and failures have their exit codes", "[system][cli]") {
         const auto r = cli({"setup", "--data", "95", "--yes"});
         CHECK(r.exit_code == 2);
         CHECK(contains(r.output, "--data"));
+    }
+
+    SECTION("a pause hook that names no step: 2, one JSON document, nothing touched") {
+        LoopDevice disk(kDisk, "cli-hook");
+        const std::string before = lvmkit::test::edges_of(disk.path());
+        const auto r = run_command(
+            {"/bin/sh", "-c",
+             "LVMKIT_DOCKER_PAUSE_AFTER_STEP=probe,bogus " + shell_quote(cli_binary()) +
+                 " setup --yes --json --device " + shell_quote(disk.path()) + " --vg " + kVg +
+                 " --root " + shell_quote(root.path()) + " </dev/null 2>/dev/null"});
+        INFO(r.output);
+        CHECK(r.exit_code == 2);
+        const auto doc = nlohmann::json::parse(r.output);
+        CHECK(doc["result"]["error"]["object"] == "LVMKIT_DOCKER_PAUSE_AFTER_STEP");
+        CHECK(contains(doc["result"]["error"]["message"].get<std::string>(), "\"bogus\""));
+        CHECK(lvmkit::test::edges_of(disk.path()) == before);
     }
 
     SECTION("a device with a filesystem: 3, nothing touched") {
