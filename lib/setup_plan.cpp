@@ -78,14 +78,6 @@ bool is_lvm_label(const blockdev::Signature& signature) {
     return signature.type == "LVM2_member";
 }
 
-// What LVM itself says about the devices' PVs (authoritative for VG membership).
-std::vector<lvm::PvReport> pvs_of(lvm::Session& session, const std::vector<std::string>& devices) {
-    std::vector<lvm::DevicePath> paths;
-    for (const auto& device : devices)
-        paths.emplace_back(device);
-    return session.pvs(paths);
-}
-
 // A PV marked in use whose VG LVM can not find. If its label holds no VG metadata (see
 // label_holds_no_vg_metadata), create_pv may write a new label. Anything else (metadata areas
 // ignored, damaged or holding a VG) may be a PV of a VG whose other devices are missing: refused.
@@ -517,6 +509,13 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         throw Error(Errc::insufficient_space, kPreflight, pool,
                     "strict mode refuses a plan with warnings", plan.warnings);
     return plan;
+}
+
+std::vector<lvm::PvReport> pvs_of(lvm::Session& session, const std::vector<std::string>& devices) {
+    std::vector<lvm::DevicePath> paths;
+    for (const auto& device : devices)
+        paths.emplace_back(device);
+    return session.pvs(paths);
 }
 
 bool label_holds_no_vg_metadata(const blockdev::Verdict& verdict) {

@@ -111,7 +111,10 @@ class Teardown {
         : spec_(spec), options_(options), session_(session_for(spec)) {}
 
     void run() {
-        const auto lvs = vg_exists() ? session_.lvs(spec_.vg) : std::vector<lvm::LvReport>{};
+        // `vgs <name>` fails for a VG that is gone; find_vg lists them all. Read once: no step
+        // before remove_vg removes the VG.
+        vg_exists_ = find_vg(session_, spec_.vg).has_value();
+        const auto lvs = vg_exists_ ? session_.lvs(spec_.vg) : std::vector<lvm::LvReport>{};
         // Refused before the first step starts: a started step may have removed something.
         const auto thins = thin_volumes(lvs);
         if (!thins.empty() && !options_.force)
@@ -202,7 +205,7 @@ class Teardown {
     }
 
     void remove_vg() {
-        if (spec_.use_existing_vg || !vg_exists())
+        if (spec_.use_existing_vg || !vg_exists_)
             return;
         // Only LVM's hidden metadata spare may remain; anything else belongs to someone.
         for (const auto& lv : session_.lvs(spec_.vg))
@@ -215,10 +218,7 @@ class Teardown {
     void remove_pvs() {
         if (spec_.devices.empty())
             return;
-        std::vector<lvm::DevicePath> paths;
-        for (const auto& device : spec_.devices)
-            paths.emplace_back(device);
-        for (const auto& pv : session_.pvs(paths)) {
+        for (const auto& pv : pvs_of(session_, spec_.devices)) {
             lvm::PvRemoveOptions options;
             options.remove_stranded_label =
                 pv.vg == kUnknownVg && label_holds_no_vg_metadata(blockdev::assess(pv.name));
@@ -227,15 +227,9 @@ class Teardown {
         }
     }
 
-    // Asking `vgs <name>` for a VG that is gone fails; listing all of them does not.
-    bool vg_exists() {
-        const auto vgs = session_.vgs();
-        return std::any_of(vgs.begin(), vgs.end(),
-                           [&](const lvm::VgReport& vg) { return vg.name == spec_.vg.str(); });
-    }
-
     const ThinPoolSpec& spec_;
     const TeardownOptions& options_;
+    bool vg_exists_ = false;
     lvm::Session session_;
 };
 

@@ -49,6 +49,9 @@ struct SystemState {
     bool pool_is_thin_pool() const;
 };
 
+/// What LVM itself says about @p devices' PVs (authoritative for VG membership).
+std::vector<lvm::PvReport> pvs_of(lvm::Session& session, const std::vector<std::string>& devices);
+
 /// How pvs names the VG of a PV marked in use when no VG that uses it can be found.
 inline constexpr const char* kUnknownVg = "[unknown]";
 
