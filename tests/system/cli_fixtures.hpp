@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace lvmkit::test {
 
@@ -20,6 +22,17 @@ inline std::string cli_binary() {
     dir = dir.substr(0, dir.rfind('/'));
     return dir + "/../examples/lvmkit-docker/lvmkit-docker";
 #endif
+}
+
+/// In a forked child: replaces it with lvmkit-docker @p args (exit 127 if that fails).
+[[noreturn]] inline void exec_cli(const std::vector<std::string>& args) {
+    const std::string path = cli_binary();
+    std::vector<char*> argv{const_cast<char*>(path.c_str())};
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    std::_Exit(127);
 }
 
 /// @p arg as one word for /bin/sh.

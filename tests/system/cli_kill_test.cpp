@@ -136,13 +136,7 @@ pid_t start_paused_setup(const std::vector<std::string>& args, const std::string
         ::close_range(3, ~0U, 0);  // libdevmapper's control fd is not close-on-exec
         // Only in the child: tests/vm/run passes LVMKIT_* on, so never set it in the suite.
         ::setenv("LVMKIT_DOCKER_PAUSE_AFTER_STEP", step.c_str(), 1);
-        const std::string path = cli_binary();
-        std::vector<char*> argv{const_cast<char*>(path.c_str())};
-        for (const auto& a : args)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        std::_Exit(127);
+        lvmkit::test::exec_cli(args);
     }
     return pid;
 }

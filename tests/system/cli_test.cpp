@@ -58,6 +58,17 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
+// `plan --json` output in which every step but probe is still to do: nothing is left of a run.
+void check_nothing_done(const lvmkit::test::CommandResult& plan) {
+    INFO(plan.output);
+    REQUIRE(plan.exit_code == 0);
+    // Keep the document alive: ranging over a temporary's member would read freed memory.
+    const auto document = nlohmann::json::parse(plan.output);
+    for (const auto& step : document["steps"])
+        if (step["step"] != "probe")
+            CHECK(step["done"] == false);
+}
+
 }  // namespace
 
 TEST_CASE("cli: plan, setup, re-run, status, teardown through lvmkit-docker", "[system][cli]") {
@@ -237,13 +248,7 @@ TEST_CASE("cli: refusals and failures have their exit codes", "[system][cli]") {
             cli(std::vector<std::string>{"plan", "--json", "--no-docker-config", "--device",
                                          disk.path(), "--vg", kVg, "--root", root.path()},
                 false);
-        INFO(plan.output);
-        REQUIRE(plan.exit_code == 0);
-        // Keep the document alive: ranging over a temporary's member would read freed memory.
-        const auto document = nlohmann::json::parse(plan.output);
-        for (const auto& step : document["steps"])
-            if (step["step"] != "probe")
-                CHECK(step["done"] == false);
+        check_nothing_done(plan);
     }
 }
 
@@ -262,13 +267,7 @@ lvmkit::test::CommandResult run_and_signal(const std::vector<std::string>& args,
         ::dup2(fds[1], STDERR_FILENO);
         ::close(fds[0]);
         ::close(fds[1]);
-        const std::string path = cli_binary();
-        std::vector<char*> argv{const_cast<char*>(path.c_str())};
-        for (const auto& a : args)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        std::_Exit(127);
+        lvmkit::test::exec_cli(args);
     }
     ::close(fds[1]);
     lvmkit::test::CommandResult result;
@@ -304,12 +303,7 @@ TEST_CASE("cli: SIGTERM during setup stops before the next step and rolls back",
     CHECK(contains(r.output, "stopped by SIGTERM"));
     CHECK(contains(r.output, "removed again"));
     const auto plan = cli(std::vector<std::string>{"plan", "--json"} + args, false);
-    INFO(plan.output);
-    REQUIRE(plan.exit_code == 0);
-    const auto document = nlohmann::json::parse(plan.output);
-    for (const auto& step : document["steps"])
-        if (step["step"] != "probe")
-            CHECK(step["done"] == false);
+    check_nothing_done(plan);
 }
 
 TEST_CASE("cli: config prints what setup would write, touching nothing", "[system][cli]") {
