@@ -1,7 +1,6 @@
 // lvmkit-docker's command line, on the host: options land in the spec, bad values are usage
 // errors naming the option, and errors map to the documented exit codes.
 #include <catch2/catch.hpp>
-#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -14,7 +13,7 @@ using lvmkit::setup::DeferredDeletionChoice;
 
 namespace {
 
-ParseOutcome parse(std::initializer_list<const char*> args) {
+ParseOutcome parse(const std::vector<const char*>& args) {
     std::vector<const char*> argv{"lvmkit-docker"};
     argv.insert(argv.end(), args.begin(), args.end());
     return parse_command_line(static_cast<int>(argv.size()), argv.data());
@@ -127,9 +126,7 @@ TEST_CASE("cli: bad values are usage errors naming the option", "[cli]") {
         {{"frobnicate"}, "subcommand"},
     };
     for (const auto& c : cases) {
-        std::vector<const char*> argv{"lvmkit-docker"};
-        argv.insert(argv.end(), c.args.begin(), c.args.end());
-        const auto out = parse_command_line(static_cast<int>(argv.size()), argv.data());
+        const auto out = parse(c.args);
         INFO(c.names << " -> " << out.err);
         CHECK_FALSE(out.invocation);
         CHECK(out.exit_code == kExitUsage);
@@ -170,9 +167,7 @@ TEST_CASE("cli: every value the library's spec check refuses is a usage error", 
         {{"plan", "--existing-vg", "--data", "90%PVS"}, "--data"},
     };
     for (const auto& c : cases) {
-        std::vector<const char*> argv{"lvmkit-docker"};
-        argv.insert(argv.end(), c.args.begin(), c.args.end());
-        const auto out = parse_command_line(static_cast<int>(argv.size()), argv.data());
+        const auto out = parse(c.args);
         INFO(c.names << " -> " << out.err);
         CHECK_FALSE(out.invocation);
         CHECK(out.exit_code == kExitUsage);
@@ -187,9 +182,7 @@ TEST_CASE("cli: every value the library's spec check refuses is a usage error", 
              {"plan", "--existing-vg", "--data", "90%FREE"},
              {"status"},
              {"config"}}) {
-        std::vector<const char*> argv{"lvmkit-docker"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto out = parse_command_line(static_cast<int>(argv.size()), argv.data());
+        const auto out = parse(args);
         INFO(args.front() << " -> " << out.err);
         CHECK(out.invocation);
     }
