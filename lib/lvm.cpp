@@ -39,13 +39,6 @@ std::string return_code_text(int rc) {
     }
 }
 
-std::string join_words(const std::vector<std::string>& lines) {
-    std::string text;
-    for (const auto& line : lines)
-        text += line + '\n';
-    return text;
-}
-
 // The first line of LVM's own explanation, or a generic sentence.
 std::string summary(const RunResult& result, const std::string& command) {
     std::string first;
