@@ -22,8 +22,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${PROJECT_BINARY_DIR}/lib")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "lvm2, thin-provisioning-tools")
-# dmeventd monitors the pool (autoextend); the runtimes are what the pool is for.
+# dmeventd monitors the pool (autoextend); the runtimes are what the pool is for; ansible-core
+# runs the module in /usr/share/lvmkit/ansible/.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "dmeventd")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "docker.io | containerd")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "docker.io | containerd, ansible-core")
 include(CPack)
 include(LvmkitDocs)

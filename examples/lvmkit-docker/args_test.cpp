@@ -79,6 +79,19 @@ TEST_CASE("cli: setup options land in the spec", "[cli]") {
     CHECK(inv.verbosity == 2);
 }
 
+TEST_CASE("cli: teardown takes setup's options, so it knows the profile setup wrote", "[cli]") {
+    // teardown removes the LVM profile only when it says what these options write: without
+    // the autoextend values a profile written with other values stayed behind.
+    const auto out = parse({"teardown", "--device", "/dev/sdb", "--autoextend-threshold", "90",
+                            "--autoextend-percent", "10", "--chunk", "256K", "--yes"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->command == Command::teardown);
+    CHECK(out.invocation->spec.autoextend_threshold == 90);
+    CHECK(out.invocation->spec.autoextend_percent == 10);
+    CHECK(parse({"teardown", "--device", "/dev/sdb", "--autoextend-threshold", "49"}).exit_code ==
+          kExitUsage);
+}
+
 TEST_CASE("cli: defaults are the seed procedure's", "[cli]") {
     const auto out = parse({"plan", "--device", "/dev/sdb"});
     REQUIRE(out.invocation);

@@ -223,7 +223,8 @@ Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
         add_identity_options(*sub, raw);
         add_output_options(*sub, inv);
     }
-    for (CLI::App* sub : {s.plan, s.setup, s.config})
+    // teardown too: it removes the LVM profile only when it is the one these options write.
+    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.config})
         add_pool_options(*sub, raw);
     for (CLI::App* sub : {s.plan, s.setup, s.teardown})
         add_device_options(*sub, raw);

@@ -147,10 +147,11 @@ def check_command_lines(mod):
     check('plan gets the same options without --yes',
           sorted(plan[1:]) == sorted([a for a in setup[1:] if a != '--yes']), plan)
     teardown = mod.command_args('teardown', everything)
-    check('teardown with force: --force, devices, no pool shape or runtime mode',
+    check('teardown with force: --force, devices, the profile\'s values, no runtime mode',
           '--force' in teardown and '--yes' in teardown and '--device=/dev/sdb' in teardown
-          and not [a for a in teardown if a.startswith(('--chunk', '--docker-storage',
-                                                         '--cri-default', '--wipe'))], teardown)
+          and '--autoextend-threshold=70' in teardown and '--profile=prof' in teardown
+          and not [a for a in teardown if a.startswith(('--docker-storage', '--cri-default',
+                                                         '--wipe'))], teardown)
     plain = params_with(mod, devices=['/dev/sdb'], state='absent')
     check('teardown never gets --force unless force is true',
           '--force' not in mod.command_args('teardown', plain))

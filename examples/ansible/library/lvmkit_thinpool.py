@@ -401,11 +401,17 @@ def device_args(params, flags=None):
     return args + flag_options(params, DEVICE_FLAGS if flags is None else flags)
 
 
+# Not given to teardown: the options of lvmkit's runtime-mode release, which teardown may not take.
+RUNTIME_MODE_OPTIONS = ('--docker-storage', '--cri-default')
+
+
 def command_args(command, params):
     """The lvmkit-docker arguments of one command, --json last."""
     args = [command] + identity_args(params)
     if command in ('plan', 'setup', 'config'):
         args += pool_args(params)
+    if command == 'teardown':  # the pool's values tell teardown which profile is lvmkit's
+        args += [arg for arg in pool_args(params) if not arg.startswith(RUNTIME_MODE_OPTIONS)]
     if command in ('plan', 'setup'):
         args += device_args(params)
     if command == 'teardown':
