@@ -528,8 +528,11 @@ def config_diff(cli, plan):
         params = cli.module.params
         if not params['no_runtime_config'] and not params['containerd_config']:
             parts.append('daemon-json')
+        # containerd's config.toml: asked for, or named by a pending step (a runtime mode
+        # lvmkit-docker chose itself, e.g. Docker 25 and later).
         if (params['containerd_config'] or params['docker_storage'] == 'snapshotter' or
-                params['cri_default']):
+                params['cri_default'] or
+                any('config.toml' in description for _, description in targets)):
             parts.append('containerd')
     diff = []
     for part in parts:
