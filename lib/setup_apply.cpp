@@ -97,14 +97,17 @@ class Run {
 
     ApplyResult execute() {
         const auto start = Clock::now();
+        log(LogCategory::setup, LogLevel::debug, "reading the system's state");
         state_ = read_state(session_, spec_);
         ApplyResult result;
         result.plan = build_plan(spec_, state_, writer_);
+        log(LogCategory::setup, LogLevel::debug, "plan built");
         const auto& steps = result.plan.steps;
         for (std::size_t i = 0; i < steps.size(); ++i)
             result.steps.push_back(run_step(steps[i], i + 1, steps.size()));
         if (!result.plan.nothing_to_do()) {
             try {
+                log(LogCategory::setup, LogLevel::debug, "verifying the result");
                 check_result();
             } catch (const Error& e) {
                 fail(e, "verification after the last step");
@@ -494,8 +497,10 @@ SetupLock::~SetupLock() {
 
 ApplyResult apply(const ThinPoolSpec& spec, const ApplyOptions& options) {
     internal::validate_spec(spec);
+    log(LogCategory::setup, LogLevel::debug, "checking the environment");
     internal::check_environment(spec);
     const internal::SetupLock lock("apply");
+    log(LogCategory::setup, LogLevel::debug, "lock taken");
     internal::Run run(spec, options);
     return run.execute();
 }
