@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "bench_util.hpp"
 #include "lvmkit/error.hpp"
@@ -193,31 +194,51 @@ void print(const std::string& peer, std::size_t foreign, std::size_t labelled, s
 }
 
 // LVMKIT_BENCH_TRACE=1: lvmkit's log (commands, steps) on stderr with milliseconds since start,
-// to see where a setup spends its time.
+// to see where a setup spends its time; 2: every debug message too (libblkid probes, LVM's own
+// debug lines).
 void trace_if_asked() {
     const char* trace = std::getenv("LVMKIT_BENCH_TRACE");
-    if (trace == nullptr || std::strcmp(trace, "1") != 0)
+    if (trace == nullptr || (std::strcmp(trace, "1") != 0 && std::strcmp(trace, "2") != 0))
         return;
+    const bool everything = std::strcmp(trace, "2") == 0;
     const auto start = Clock::now();
     lvmkit::set_log_level(lvmkit::LogLevel::debug);
-    lvmkit::set_log_sink([start](lvmkit::LogCategory category, lvmkit::LogLevel level,
-                                 std::string_view message) {
-        if (level == lvmkit::LogLevel::debug && category != lvmkit::LogCategory::lvm)
-            return;
-        if (level == lvmkit::LogLevel::debug && message.rfind("lvm2_run", 0) != 0)
+    lvmkit::set_log_sink([start, everything](lvmkit::LogCategory category, lvmkit::LogLevel level,
+                                             std::string_view message) {
+        if (!everything && level == lvmkit::LogLevel::debug &&
+            (category != lvmkit::LogCategory::lvm || message.rfind("lvm2_run", 0) != 0))
             return;
         std::fprintf(stderr, "%8.0f ms %s: %.*s\n", bench::seconds_since(start) * 1e3,
                      lvmkit::to_string(category), static_cast<int>(message.size()), message.data());
     });
 }
 
+// How long the process had run when main() began (exec, dynamic linking), from /proc.
+double process_age_ms() {
+    std::ifstream stat("/proc/self/stat"), uptime("/proc/uptime");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+    }  // field 22: starttime, in clock ticks since boot
+    double up = 0;
+    uptime >> up;
+    return (up - std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK))) * 1e3;
+}
+
 int child_setup(int argc, char** argv) {
+    const bool tracing = std::getenv("LVMKIT_BENCH_TRACE") != nullptr;
+    if (tracing)
+        std::fprintf(stderr, "process age at main: %.0f ms\n", process_age_ms());
     trace_if_asked();
     lvmkit::setup::ThinPoolSpec spec;
     spec.target_root = argv[2];
     for (int i = 3; i < argc; ++i)
         spec.devices.emplace_back(argv[i]);
     lvmkit::setup::apply(spec);
+    if (tracing)  // what follows until the process is gone is exit, measured by the caller
+        lvmkit::log(lvmkit::LogCategory::setup, lvmkit::LogLevel::notice, "apply returned");
     return 0;
 }
 

@@ -17,6 +17,10 @@ import sys
 
 # What bench/guest.sh runs; one missing from the log (a guest crash) counts as failed.
 EXPECTED = ["lvm_seed", "lvm_seed_pvs", "pool_status", "dm_status", "blockdev", "config"]
+# The least a setup with the seed's end state writes to a 4 GiB PV (bench/lvm_floor.sh, peer
+# "three": vgcreate, one lvcreate --type thin-pool, lvchange --metadataprofile).
+FLOOR_WRITE_KIB = 905
+
 # Programs whose exit code 2 means "completed, its own target missed".
 TARGET_RC = {"dm_status": 2}
 
@@ -104,12 +108,12 @@ def targets(setup, status):
         out.append({"target": name, "value": value, "goal": goal, "met": met, "detail": detail})
 
     lv = find(setup, foreign=0, pvs=1, peer="lvmkit")
-    for peer, goal in (("manual", 5.0), ("shell", 1.0)):
+    for peer, goal in (("manual", 5.0), ("shell", 1.5)):
         p = find(setup, foreign=0, pvs=1, peer=peer)
         if lv and p:
             # The paired ratio (same round, same host load) is the figure; medians beside it.
             ratio = p["ratio_to_lvmkit"]["median"]
-            met = ratio >= goal if peer == "manual" else ratio > goal
+            met = ratio >= goal
             add(f"setup faster than {peer}", ratio, goal, met,
                 f"median of per-round ratios; medians {peer} {p['wall_s']['median']:.2f} s, "
                 f"lvmkit {lv['wall_s']['median']:.2f} s")
@@ -136,8 +140,6 @@ def markdown(result, analysis):
     lines += ["## Targets", "", "| target | measured | goal | met |", "|---|---|---|---|"]
     for t in result["targets"]:
         goal = f"<= {t['goal']}x" if "foreign" in t["target"] else f">= {t['goal']}x"
-        if t["target"].endswith("shell"):
-            goal = "> 1x"
         lines.append(f"| {t['target']} | {t['value']:.2f}x ({t['detail']}) | {goal} | "
                      f"{'met' if t['met'] else 'MISSED'} |")
     lines += ["", "## Setup, end to end (seed steps + profile + daemon.json)", "",
@@ -151,6 +153,16 @@ def markdown(result, analysis):
             f"{fmt_range(e['cpu_s'])} | {fmt_range(e['maxrss_kib'], 1 / 1024, 1)} | "
             f"{e['pv_reads']['median']:.0f} ({e['pv_read_kib']['median']:.0f}) | "
             f"{e['pv_writes']['median']:.0f} ({e['pv_write_kib']['median']:.0f}) |")
+    lines += ["", "### Writes to the PV against the floor", "",
+              f"Floor: {FLOOR_WRITE_KIB} KiB, what the fewest LVM commands for the seed's end state "
+              "write to the PV (`vgcreate` + one `lvcreate --type thin-pool` + `lvchange "
+              "--metadataprofile`, metadata zeroed only in its first 4 KiB; `bench/lvm_floor.sh`). "
+              "One PV, no foreign devices.", "",
+              "| peer | PV writes (KiB) | against the floor |", "|---|---|---|"]
+    for e in result["setup"]:
+        if e["foreign"] == 0 and e["pvs"] == 1:
+            kib = e["pv_write_kib"]["median"]
+            lines.append(f"| {e['peer']} | {kib:.0f} | {kib / FLOOR_WRITE_KIB:.2f}x |")
     lines += ["", "## Status of one pool", "",
               "| foreign devs (labelled) | peer | calls | per call | ratio to lvmkit_usage |",
               "|---|---|---|---|---|"]

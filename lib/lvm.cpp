@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "internal/lvm_command.hpp"
@@ -125,6 +127,17 @@ std::string report_text(const RunResult& result) {
     for (const auto& message : report.messages)
         log(LogCategory::lvm, LogLevel::warning, message);
     return std::move(report.json);
+}
+
+// The PVs among @p all that are one of @p devices (by device number: names may differ).
+std::vector<PvReport> only_devices(std::vector<PvReport> all,
+                                   const std::vector<DevicePath>& devices) {
+    std::vector<PvReport> wanted;
+    for (auto& pv : all)
+        for (const auto& device : devices)
+            if (same_device(pv.name, device.str()))
+                wanted.push_back(pv);
+    return wanted;
 }
 
 }  // namespace
@@ -334,14 +347,16 @@ std::vector<PvReport> Session::pvs(const std::vector<DevicePath>& devices) {
     CommandLine line = report_command(options_, "pvs", internal::kPvFields);
     auto all =
         internal::parse_pvs(report_text(run_checked(line, "report PVs", device_list(devices))));
-    if (devices.empty())
-        return all;
-    std::vector<PvReport> wanted;
-    for (auto& pv : all)
-        for (const auto& device : devices)
-            if (same_device(pv.name, device.str()))
-                wanted.push_back(pv);
-    return wanted;
+    return devices.empty() ? all : only_devices(std::move(all), devices);
+}
+
+PvsAndVgs Session::pvs_with_vgs(const std::vector<DevicePath>& devices) {
+    CommandLine line = report_command(options_, "pvs", internal::kPvWithVgFields);
+    auto all = internal::parse_pvs_with_vgs(
+        report_text(run_checked(line, "report PVs and VGs", device_list(devices))));
+    if (!devices.empty())
+        all.pvs = only_devices(std::move(all.pvs), devices);
+    return all;
 }
 
 std::vector<VgReport> Session::vgs(const std::optional<VgName>& vg) {
@@ -386,7 +401,43 @@ class TempDir {
 
 }  // namespace
 
+namespace {
+
+// What config/profile_dir depends on: LVM_SYSTEM_DIR, lvm.conf and lvmlocal.conf there (by
+// modification time and size), and the session's own settings.
+std::string profile_dir_key(const SessionOptions& options) {
+    const char* env = std::getenv("LVM_SYSTEM_DIR");
+    const std::string system_dir = env != nullptr && *env != '\0' ? env : "/etc/lvm";
+    std::string key = system_dir + '\n' + internal::render_config(options.extra);
+    for (const char* file : {"/lvm.conf", "/lvmlocal.conf"}) {
+        struct stat st {};
+        if (::stat((system_dir + file).c_str(), &st) == 0)
+            key += '\n' + std::to_string(st.st_mtim.tv_sec) + '.' +
+                   std::to_string(st.st_mtim.tv_nsec) + '/' + std::to_string(st.st_size);
+    }
+    return key;
+}
+
+std::mutex g_profile_dir_mutex;
+std::map<std::string, std::string> g_profile_dirs;  // profile_dir_key -> profile_dir
+
+}  // namespace
+
 std::string Session::profile_dir() {
+    // Asked once per process for the same configuration: lvmconfig costs a config reload.
+    const std::string key = profile_dir_key(options_);
+    {
+        const std::lock_guard<std::mutex> lock(g_profile_dir_mutex);
+        if (const auto found = g_profile_dirs.find(key); found != g_profile_dirs.end())
+            return found->second;
+    }
+    std::string dir = read_profile_dir();
+    const std::lock_guard<std::mutex> lock(g_profile_dir_mutex);
+    g_profile_dirs[key] = dir;
+    return dir;
+}
+
+std::string Session::read_profile_dir() {
     TempDir dir;
     const std::string file = dir.path() + "/profile_dir";
     CommandLine line = start(options_, "lvmconfig");

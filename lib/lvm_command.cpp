@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -119,6 +120,9 @@ const char* const kPvFields = "pv_name,vg_name,pv_size,pv_free,pv_uuid";
 const char* const kVgFields =
     "vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,"
     "lv_count,vg_attr";
+const char* const kPvWithVgFields =
+    "pv_name,vg_name,pv_size,pv_free,pv_uuid,vg_uuid,vg_size,vg_free,vg_extent_size,"
+    "vg_extent_count,vg_free_count,pv_count,lv_count,vg_attr";
 const char* const kLvFields =
     "lv_name,vg_name,lv_full_name,lv_uuid,lv_attr,lv_active,lv_size,segtype,pool_lv,data_lv,"
     "metadata_lv,data_percent,metadata_percent,chunk_size,zero,discards,lv_profile,seg_monitor,"
@@ -448,37 +452,65 @@ LvAttributes decode_lv_attributes(std::string_view attr) {
     return out;
 }
 
+namespace {
+
+PvReport pv_of_row(const json& row) {
+    PvReport pv;
+    pv.name = text_field(row, "pv_name");
+    pv.vg = text_field(row, "vg_name");
+    pv.size = Bytes(number_field(row, "pv_size"));
+    pv.free = Bytes(number_field(row, "pv_free"));
+    pv.uuid = text_field(row, "pv_uuid");
+    return pv;
+}
+
+VgReport vg_of_row(const json& row) {
+    VgReport vg;
+    vg.name = text_field(row, "vg_name");
+    vg.uuid = text_field(row, "vg_uuid");
+    vg.size = Bytes(number_field(row, "vg_size"));
+    vg.free = Bytes(number_field(row, "vg_free"));
+    vg.extent_size = Bytes(number_field(row, "vg_extent_size"));
+    vg.extent_count = number_field(row, "vg_extent_count");
+    vg.free_extents = number_field(row, "vg_free_count");
+    vg.pv_count = number_field(row, "pv_count");
+    vg.lv_count = number_field(row, "lv_count");
+    vg.attributes = text_field(row, "vg_attr");
+    return vg;
+}
+
+}  // namespace
+
 std::vector<PvReport> parse_pvs(std::string_view text) {
     std::vector<PvReport> out;
     const json doc = parse_document(text);
-    for (const json& row : report_rows(doc, "pv")) {
-        PvReport pv;
-        pv.name = text_field(row, "pv_name");
-        pv.vg = text_field(row, "vg_name");
-        pv.size = Bytes(number_field(row, "pv_size"));
-        pv.free = Bytes(number_field(row, "pv_free"));
-        pv.uuid = text_field(row, "pv_uuid");
-        out.push_back(std::move(pv));
-    }
+    for (const json& row : report_rows(doc, "pv"))
+        out.push_back(pv_of_row(row));
     return out;
 }
 
 std::vector<VgReport> parse_vgs(std::string_view text) {
     std::vector<VgReport> out;
     const json doc = parse_document(text);
-    for (const json& row : report_rows(doc, "vg")) {
-        VgReport vg;
-        vg.name = text_field(row, "vg_name");
-        vg.uuid = text_field(row, "vg_uuid");
-        vg.size = Bytes(number_field(row, "vg_size"));
-        vg.free = Bytes(number_field(row, "vg_free"));
-        vg.extent_size = Bytes(number_field(row, "vg_extent_size"));
-        vg.extent_count = number_field(row, "vg_extent_count");
-        vg.free_extents = number_field(row, "vg_free_count");
-        vg.pv_count = number_field(row, "pv_count");
-        vg.lv_count = number_field(row, "lv_count");
-        vg.attributes = text_field(row, "vg_attr");
-        out.push_back(std::move(vg));
+    for (const json& row : report_rows(doc, "vg"))
+        out.push_back(vg_of_row(row));
+    return out;
+}
+
+PvsAndVgs parse_pvs_with_vgs(std::string_view text) {
+    PvsAndVgs out;
+    const json doc = parse_document(text);
+    for (const json& row : report_rows(doc, "pv")) {
+        out.pvs.push_back(pv_of_row(row));
+        // An orphan PV's VG fields are empty, and a PV whose VG LVM can not find ([unknown])
+        // has a name but no VG behind it: neither is a VG.
+        if (text_field(row, "vg_uuid").empty() || text_field(row, "vg_extent_count").empty())
+            continue;
+        VgReport vg = vg_of_row(row);
+        const bool seen = std::any_of(out.vgs.begin(), out.vgs.end(),
+                                      [&](const VgReport& v) { return v.uuid == vg.uuid; });
+        if (!seen)
+            out.vgs.push_back(std::move(vg));
     }
     return out;
 }

@@ -97,14 +97,17 @@ class Run {
 
     ApplyResult execute() {
         const auto start = Clock::now();
+        log(LogCategory::setup, LogLevel::debug, "reading the system's state");
         state_ = read_state(session_, spec_);
         ApplyResult result;
         result.plan = build_plan(spec_, state_, writer_);
+        log(LogCategory::setup, LogLevel::debug, "plan built");
         const auto& steps = result.plan.steps;
         for (std::size_t i = 0; i < steps.size(); ++i)
             result.steps.push_back(run_step(steps[i], i + 1, steps.size()));
         if (!result.plan.nothing_to_do()) {
             try {
+                log(LogCategory::setup, LogLevel::debug, "verifying the result");
                 check_result();
             } catch (const Error& e) {
                 fail(e, "verification after the last step");
@@ -297,6 +300,7 @@ class Run {
         if (spec_.discards)
             options.discards = static_cast<lvm::Discards>(*spec_.discards);
         session_.convert_to_thin_pool(spec_.vg, spec_.pool, metadata_lv_name(spec_), options);
+        converted_here_ = true;
         // Removing the pool removes its data and metadata sub-LVs with it.
         undo_.push_back({"remove thin pool " + spec_.vg.str() + "/" + spec_.pool.str(), [this] {
                              ignoring_not_found([&] { session_.remove_lv(spec_.vg, spec_.pool); });
@@ -326,8 +330,15 @@ class Run {
         // the re-run must finish the setup, not fail here. Only then: activating an active
         // pool reloads its table (a low water mark from the profile), which the seed's
         // procedure does not do. Undone by the pool's removal.
-        if (!dm::info(dm_name(spec_.vg, spec_.pool)).exists)
+        if (!dm::info(dm_name(spec_.vg, spec_.pool)).exists) {
             session_.activate_lv(spec_.vg, spec_.pool, true);
+        } else if (converted_here_) {
+            // This run's conversion activated the pool with activation/monitoring=1 (the
+            // session's setting), and LVM waited for dmeventd to take it: `lvchange --monitor y`
+            // would only ask again. The verification after the last step reads seg_monitor.
+            note("the conversion registered " + spec_.pool.str() + " with dmeventd");
+            return;
+        }
         session_.set_monitoring(spec_.vg, spec_.pool, true);
         undo_.push_back({"stop monitoring " + spec_.pool.str(), [this] {
                              ignoring_not_found(
@@ -389,6 +400,7 @@ class Run {
     FileWriter writer_;
     SystemState state_;
     std::vector<Undo> undo_;
+    bool converted_here_ = false;  // convert_to_pool ran in this run and activated the pool
 };
 
 void verify_pool_lv(const ThinPoolSpec& spec, const lvm::LvReport& pool,
@@ -494,8 +506,10 @@ SetupLock::~SetupLock() {
 
 ApplyResult apply(const ThinPoolSpec& spec, const ApplyOptions& options) {
     internal::validate_spec(spec);
+    log(LogCategory::setup, LogLevel::debug, "checking the environment");
     internal::check_environment(spec);
     const internal::SetupLock lock("apply");
+    log(LogCategory::setup, LogLevel::debug, "lock taken");
     internal::Run run(spec, options);
     return run.execute();
 }

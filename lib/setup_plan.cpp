@@ -315,12 +315,13 @@ SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
     std::vector<blockdev::Verdict> verdicts;
     for (const auto& device : spec.devices)
         verdicts.push_back(blockdev::assess(device));
-    const auto pvs =
-        spec.devices.empty() ? std::vector<lvm::PvReport>{} : pvs_of(session, spec.devices);
+    log(LogCategory::setup, LogLevel::debug, "devices probed");
+    // One pvs report says what pvs and vgs would: one device scan instead of two.
+    std::vector<lvm::DevicePath> paths(spec.devices.begin(), spec.devices.end());
+    const auto report = session.pvs_with_vgs(paths);
     for (std::size_t i = 0; i < spec.devices.size(); ++i)
-        state.devices.push_back(judge_device(spec, spec.devices[i], verdicts[i], pvs));
-    const auto vgs = session.vgs();
-    for (const auto& vg : vgs)
+        state.devices.push_back(judge_device(spec, spec.devices[i], verdicts[i], report.pvs));
+    for (const auto& vg : report.vgs)
         if (vg.name == spec.vg.str())
             state.vg = vg;
     if (spec.use_existing_vg && !state.vg)

@@ -154,6 +154,12 @@ struct LvReport {
     std::optional<std::uint64_t> transaction_id;  ///< thin pools: metadata transaction id
 };
 
+/// PVs and their VGs from one `pvs` report (Session::pvs_with_vgs()).
+struct PvsAndVgs {
+    std::vector<PvReport> pvs;  ///< as Session::pvs() reports them
+    std::vector<VgReport> vgs;  ///< each VG with a PV in `pvs` once, as Session::vgs() reports it
+};
+
 // ---- operation options --------------------------------------------------------------------------
 
 /// `pvcreate` options.
@@ -285,16 +291,23 @@ class Session {
     // Reports (fields always named explicitly; sizes in bytes)
     /// `pvs`, restricted to @p devices when given. @throws Error
     std::vector<PvReport> pvs(const std::vector<DevicePath>& devices = {});
+    /// One `pvs` report with the VG fields too: what pvs() and vgs() say together, for one
+    /// device scan instead of two. PVs restricted to @p devices when given; VGs are those of the
+    /// PVs LVM reports (before that restriction). @throws Error
+    PvsAndVgs pvs_with_vgs(const std::vector<DevicePath>& devices = {});
     /// `vgs`, restricted to @p vg when given. @throws Error
     std::vector<VgReport> vgs(const std::optional<VgName>& vg = std::nullopt);
     /// `lvs -a`, restricted to @p vg when given. @throws Error
     std::vector<LvReport> lvs(const std::optional<VgName>& vg = std::nullopt);
 
     /// LVM's metadata profile directory as LVM resolves it (`config/profile_dir`, honouring
-    /// LVM_SYSTEM_DIR and this session's override). @throws Error
+    /// LVM_SYSTEM_DIR and this session's override). Read once per process for the same
+    /// LVM_SYSTEM_DIR, lvm.conf and override. @throws Error
     std::string profile_dir();
 
   private:
+    std::string read_profile_dir();
+
     SessionOptions options_;
 };
 

@@ -78,10 +78,14 @@ ReportOutput split_report_output(const std::vector<std::string>& lines);
 std::vector<PvReport> parse_pvs(std::string_view json);
 std::vector<VgReport> parse_vgs(std::string_view json);
 std::vector<LvReport> parse_lvs(std::string_view json);
+/// A `pvs` report with the fields of kPvWithVgFields: the PVs, and the VGs they belong to (each
+/// once; orphans and PVs of a VG LVM can not find give no VG).
+PvsAndVgs parse_pvs_with_vgs(std::string_view json);
 
 /// The field lists requested (never LVM's default columns).
 extern const char* const kPvFields;
 extern const char* const kVgFields;
+extern const char* const kPvWithVgFields;
 extern const char* const kLvFields;
 
 LvAttributes decode_lv_attributes(std::string_view attr);

@@ -304,6 +304,48 @@ TEST_CASE("lvm: the host process does not notice liblvm2cmd", "[system][lvm]") {
     CHECK(after.vm_lck == before.vm_lck);
 }
 
+TEST_CASE("lvm: one pvs report with VG fields says what pvs and vgs say", "[system][lvm]") {
+    LoopDevice in_vg(256ull << 20, "lvm-pvvg-a");
+    LoopDevice orphan(256ull << 20, "lvm-pvvg-b");
+    SessionOptions options;
+    options.scan_only = {DevicePath(in_vg.path()), DevicePath(orphan.path())};
+    Session session(options);
+    const VgName vg("lvmkitpvvg");
+    session.create_pv(DevicePath(orphan.path()));
+    session.create_vg(vg, {DevicePath(in_vg.path())});
+
+    const auto both = session.pvs_with_vgs();
+    const auto pvs = session.pvs();
+    const auto vgs = session.vgs();
+    REQUIRE(both.pvs.size() == 2);
+    REQUIRE(pvs.size() == 2);
+    for (std::size_t i = 0; i < pvs.size(); ++i) {
+        CHECK(both.pvs[i].name == pvs[i].name);
+        CHECK(both.pvs[i].vg == pvs[i].vg);
+        CHECK(both.pvs[i].size == pvs[i].size);
+        CHECK(both.pvs[i].free == pvs[i].free);
+        CHECK(both.pvs[i].uuid == pvs[i].uuid);
+    }
+    REQUIRE(vgs.size() == 1);
+    REQUIRE(both.vgs.size() == 1);  // the orphan PV has no VG
+    CHECK(both.vgs[0].name == vgs[0].name);
+    CHECK(both.vgs[0].uuid == vgs[0].uuid);
+    CHECK(both.vgs[0].size == vgs[0].size);
+    CHECK(both.vgs[0].extent_count == vgs[0].extent_count);
+    CHECK(both.vgs[0].free_extents == vgs[0].free_extents);
+    CHECK(both.vgs[0].pv_count == vgs[0].pv_count);
+    CHECK(both.vgs[0].lv_count == vgs[0].lv_count);
+    CHECK(both.vgs[0].attributes == vgs[0].attributes);
+    // Restricted to one device, the PVs shrink; the VGs are those LVM reported.
+    const auto one = session.pvs_with_vgs({DevicePath(orphan.path())});
+    REQUIRE(one.pvs.size() == 1);
+    CHECK(one.pvs[0].vg.empty());
+
+    session.remove_vg(vg);
+    session.remove_pv(DevicePath(in_vg.path()));
+    session.remove_pv(DevicePath(orphan.path()));
+}
+
 TEST_CASE("lvm: profile_dir follows LVM_SYSTEM_DIR", "[system][lvm]") {
     Session session;
     const char* system_dir = std::getenv("LVM_SYSTEM_DIR");

@@ -285,6 +285,35 @@ TEST_CASE("real pvs/vgs/lvs JSON reports parse", "[lvm]") {
     CHECK_FALSE(lvs[3].zeroing.has_value());  // "unknown"
 }
 
+TEST_CASE("one pvs report with VG fields gives the PVs and each of their VGs once", "[lvm]") {
+    const std::string vg_fields =
+        R"("vg_uuid":"Vu1d", "vg_size":"8581545984", "vg_free":"0", "vg_extent_size":"4194304", )"
+        R"("vg_extent_count":"2046", "vg_free_count":"0", "pv_count":"2", "lv_count":"1", )"
+        R"("vg_attr":"wz--n-"})";
+    const std::string json =
+        R"({"report":[{"pv":[)"
+        R"({"pv_name":"/dev/loop0", "vg_name":"docker", "pv_size":"4290772992", "pv_free":"0", )"
+        R"("pv_uuid":"P1", )" +
+        vg_fields +
+        R"(,{"pv_name":"/dev/loop1", "vg_name":"docker", "pv_size":"4290772992", "pv_free":"0", )"
+        R"("pv_uuid":"P2", )" +
+        vg_fields +
+        R"(,{"pv_name":"/dev/loop2", "vg_name":"", "pv_size":"1073741824", "pv_free":"1073741824", )"
+        R"("pv_uuid":"P3", "vg_uuid":"", "vg_size":"", "vg_free":"", "vg_extent_size":"", )"
+        R"("vg_extent_count":"", "vg_free_count":"", "pv_count":"", "lv_count":"", "vg_attr":""})"
+        R"(]}]})";
+    const auto report = parse_pvs_with_vgs(json);
+    REQUIRE(report.pvs.size() == 3);
+    CHECK(report.pvs[2].name == "/dev/loop2");
+    CHECK(report.pvs[2].vg.empty());
+    REQUIRE(report.vgs.size() == 1);
+    CHECK(report.vgs[0].name == "docker");
+    CHECK(report.vgs[0].extent_count == 2046);
+    CHECK(report.vgs[0].pv_count == 2);
+    CHECK(report.vgs[0].attributes == "wz--n-");
+    CHECK(errc_of([] { parse_pvs_with_vgs(R"({"report":[{"vg":[]}]})"); }) == Errc::parse_error);
+}
+
 TEST_CASE("malformed reports are parse errors", "[lvm]") {
     CHECK(errc_of([] { parse_pvs("{"); }) == Errc::parse_error);
     CHECK(errc_of([] { parse_pvs(R"({"report":[{"vg":[]}]})"); }) == Errc::parse_error);
