@@ -148,7 +148,7 @@ TEST_CASE("sizing: the 2 TiB plan says the metadata is capped, with the numbers"
     auto spec = spec_on(disk, root);
     const auto text = setup::plan(spec).to_text();
     INFO(text);
-    CHECK(text.find("metadata 1%VG would be 20.47 GiB (5242 extents), above the 15.81 GiB") !=
+    CHECK(text.find("metadata 1%VG would be 20.48 GiB (5242 extents), above the 15.81 GiB") !=
           std::string::npos);
     CHECK(text.find("capped at 15.81 GiB (4048 extents)") != std::string::npos);
     CHECK(text.find("Create metadata LV docker/thinpoolmeta of 4048 extents (15.81 GiB)") !=
