@@ -53,8 +53,9 @@ const lvm::LvReport& pool_of(const std::vector<lvm::LvReport>& lvs) {
     return lvs.front();
 }
 
-// plan, setup with no size options, lvs against the plan's extents, a re-plan, teardown.
-void set_up_and_compare(std::uint64_t disk_bytes, setup::Layout layout) {
+// plan, setup with no size options, lvs against the plan's extents, a re-plan, teardown; or,
+// when @p set_up is false, only the plan (each setup costs ~25 s of guest time).
+void set_up_and_compare(std::uint64_t disk_bytes, setup::Layout layout, bool set_up = true) {
     LoopDevice disk(disk_bytes, "sizing");
     ScratchDir root;
     auto spec = spec_on(disk, root);
@@ -66,6 +67,11 @@ void set_up_and_compare(std::uint64_t disk_bytes, setup::Layout layout) {
     CHECK(Bytes(sizes.metadata_extents * extent) <= sizing::kMaxMetadataSize);
     if (layout == setup::Layout::seed)
         CHECK(sizes.metadata_capped == (sizes.vg_extents / 100 > 4048));
+    CHECK(sizes.data_extents + sizes.metadata_extents + sizes.spare_extents +
+              sizes.free_extents_after ==
+          sizes.vg_extents);
+    if (!set_up)
+        return;
 
     setup::apply(spec);
     auto session = session_on(disk);
@@ -128,16 +134,17 @@ std::vector<pid_t> dmeventd_pids() {
 TEST_CASE("sizing: the seed layout with no size options on 4 GiB .. 8 TiB sparse disks",
           "[system][sizing]") {
     // 2 TiB and 8 TiB: 1%VG is 20.48 / 81.92 GiB, above the kernel's 15.81 GiB (issue 16).
+    // The 4 GiB seed setup is setup_test.cpp's comparison with the manual procedure.
     for (const std::uint64_t gib : {4ull, 500ull, 2048ull, 8192ull}) {
         CAPTURE(gib);
-        set_up_and_compare(gib * kGiB, setup::Layout::seed);
+        set_up_and_compare(gib * kGiB, setup::Layout::seed, gib >= 2048);
     }
 }
 
 TEST_CASE("sizing: the recommended layout on 4 GiB .. 8 TiB sparse disks", "[system][sizing]") {
     for (const std::uint64_t gib : {4ull, 500ull, 2048ull, 8192ull}) {
         CAPTURE(gib);
-        set_up_and_compare(gib * kGiB, setup::Layout::recommended);
+        set_up_and_compare(gib * kGiB, setup::Layout::recommended, gib != 500);
     }
 }
 
