@@ -296,3 +296,44 @@ TEST_CASE("sizing: table of layouts", "[.table]") {
                       << (sizes.metadata_capped ? "yes" : "no") << " |\n";
         }
 }
+
+TEST_CASE("status advice: each state that needs an administrator gets a meaning and a command",
+          "[sizing]") {
+    ThinPoolSpec spec;
+    PoolStatus status;
+    status.exists = true;
+    status.monitored = true;
+    status.data_total = Bytes::GiB(10);
+    status.metadata_total = Bytes::MiB(100);
+    status.autoextend_percent = 20;
+    status.vg_free = Bytes::GiB(1);
+    auto only = [&](const std::string& mode) {
+        status.mode = mode;
+        const auto advice = advice_for(spec, status);
+        REQUIRE(advice.size() == 1);
+        CHECK_FALSE(advice.front().meaning.empty());
+        return advice.front();
+    };
+    CHECK(advice_for(spec, (status.mode = "rw", status)).empty());
+    // The VG can not hold one 2 GiB step: add a disk first.
+    CHECK(only("out_of_data_space").command ==
+          "vgextend docker /dev/NEW-DISK && lvextend -L +2g docker/thinpool");
+    status.vg_free = Bytes::GiB(3);
+    CHECK(only("out_of_data_space").command == "lvextend -L +2g docker/thinpool");
+    CHECK_THAT(only("ro").command, Catch::Contains("lvconvert --repair docker/thinpool"));
+    status.metadata_percent = 100;
+    CHECK_THAT(only("ro").command,
+               Catch::StartsWith("lvextend --poolmetadatasize +20m docker/thinpool; then"));
+    CHECK(only("needs_check").problem == "needs_check");
+    CHECK_THAT(only("needs_check").command, Catch::Contains("lvconvert --repair"));
+    CHECK_THAT(only("fail").command, Catch::StartsWith("check the PVs"));
+    status.mode = "rw";
+    status.monitored = false;
+    status.dmeventd_missing = true;
+    auto advice = advice_for(spec, status);
+    REQUIRE(advice.size() == 1);
+    CHECK(advice.front().problem == "not_monitored");
+    CHECK_THAT(advice.front().command, Catch::StartsWith("systemctl start dm-event.socket"));
+    spec.monitor = false;  // not monitored on purpose: nothing to fix
+    CHECK(advice_for(spec, status).empty());
+}
