@@ -111,6 +111,8 @@ void add_thin_pool_options(CommandLine& line, const ThinPoolOptions& options) {
         line.add("--discards", to_string(*options.discards));
     if (options.profile)
         line.add("--metadataprofile", options.profile->str());
+    if (options.error_when_full)
+        line.add("--errorwhenfull", *options.error_when_full ? "y" : "n");
 }
 
 bool same_device(const std::string& a, const std::string& b) {

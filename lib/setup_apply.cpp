@@ -102,6 +102,7 @@ class Run {
         ApplyResult result;
         result.plan = build_plan(spec_, state_, writer_);
         log(LogCategory::setup, LogLevel::debug, "plan built");
+        sizes_ = result.plan.sizes;
         const auto& steps = result.plan.steps;
         for (std::size_t i = 0; i < steps.size(); ++i)
             result.steps.push_back(run_step(steps[i], i + 1, steps.size()));
@@ -215,9 +216,9 @@ class Run {
             case StepKind::create_vg:
                 return create_vg();
             case StepKind::create_data_lv:
-                return create_lv(spec_.pool, spec_.data_size);
+                return create_lv(spec_.pool, data_request(spec_, sizes_));
             case StepKind::create_metadata_lv:
-                return create_lv(metadata_lv_name(spec_), spec_.metadata_size);
+                return create_lv(metadata_lv_name(spec_), metadata_request(spec_, sizes_));
             case StepKind::convert_to_pool:
                 return convert();
             case StepKind::write_profile:
@@ -295,7 +296,8 @@ class Run {
 
     void convert() {
         lvm::ThinPoolOptions options;
-        options.chunk_size = spec_.chunk_size;
+        options.chunk_size = sizes_.chunk_size;
+        options.error_when_full = spec_.when_full == WhenFull::error;
         options.zeroing = spec_.zero;
         if (spec_.discards)
             options.discards = static_cast<lvm::Discards>(*spec_.discards);
@@ -399,6 +401,7 @@ class Run {
     lvm::Session session_;
     FileWriter writer_;
     SystemState state_;
+    ResolvedSizes sizes_;  // the plan's: what the LVs and the conversion get
     std::vector<Undo> undo_;
     bool converted_here_ = false;  // convert_to_pool ran in this run and activated the pool
 };
@@ -409,9 +412,12 @@ void verify_pool_lv(const ThinPoolSpec& spec, const lvm::LvReport& pool,
         out.push_back("LV " + pool.full_name + " is " + pool.segment_type + ", not thin-pool");
         return;
     }
-    if (pool.chunk_size != spec.chunk_size)
+    if (!chunk_matches(spec, pool.chunk_size))
         out.push_back("chunk size " + format_human(pool.chunk_size) + ", want " +
-                      format_human(spec.chunk_size));
+                      wanted_chunk_text(spec));
+    if (pool.when_full != to_string(spec.when_full))
+        out.push_back("when full it does '" + pool.when_full + "', want '" +
+                      to_string(spec.when_full) + "'");
     if (!pool.zeroing || *pool.zeroing != spec.zero)
         out.push_back(std::string("zeroing is not ") + (spec.zero ? "on" : "off"));
     if (spec.discards && pool.discards != to_string(static_cast<lvm::Discards>(*spec.discards)))
@@ -432,10 +438,12 @@ void verify_dm_table(const ThinPoolSpec& spec, std::vector<std::string>& out) {
         return;
     }
     const auto& target = std::get<dm::ThinPoolTarget>(table.front().target);
-    if (target.data_block_size.bytes() != spec.chunk_size)
+    if (!chunk_matches(spec, target.data_block_size.bytes()))
         out.push_back("dm table block size " + format_human(target.data_block_size.bytes()));
     if (target.features.skip_block_zeroing == spec.zero)
         out.push_back("dm table zeroing does not match the spec");
+    if (target.features.error_if_no_space != (spec.when_full == WhenFull::error))
+        out.push_back("dm table error_if_no_space does not match the spec");
 }
 
 void verify_profile(const ThinPoolSpec& spec, const std::string& profile_dir,

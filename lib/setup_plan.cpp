@@ -157,9 +157,12 @@ void check_existing_pool(const ThinPoolSpec& spec, const SystemState& state) {
     const std::string name = spec.vg.str() + "/" + spec.pool.str();
     std::vector<std::string> differences;
     if (pool->segment_type == "thin-pool") {
-        if (pool->chunk_size != spec.chunk_size)
+        if (!chunk_matches(spec, pool->chunk_size))
             differences.push_back("chunk size is " + format_human(pool->chunk_size) +
-                                  ", the spec wants " + format_human(spec.chunk_size));
+                                  ", the spec wants " + wanted_chunk_text(spec));
+        if (!pool->when_full.empty() && pool->when_full != to_string(spec.when_full))
+            differences.push_back("when full it does '" + pool->when_full + "', the spec wants '" +
+                                  to_string(spec.when_full) + "'");
         if (pool->zeroing && *pool->zeroing != spec.zero)
             differences.push_back(std::string("zeroing is ") + (*pool->zeroing ? "on" : "off") +
                                   ", the spec wants " + (spec.zero ? "on" : "off"));
@@ -191,12 +194,12 @@ void check_sizes(const ThinPoolSpec& spec, const ResolvedSizes& sizes) {
                         ", below the useful "
                         "minimum of " +
                         format_human(kMinimumPoolData));
-    const std::uint64_t chunks = data.count() / spec.chunk_size.count();
+    const std::uint64_t chunks = data.count() / sizes.chunk_size.count();
     const Bytes needed(std::max<std::uint64_t>(chunks * kMetadataBytesPerChunk, 2u << 20));
     if (metadata < needed)
         throw Error(Errc::insufficient_space, kPreflight, pool,
                     "metadata of " + format_human(metadata) + " is too small for " +
-                        std::to_string(chunks) + " chunks of " + format_human(spec.chunk_size) +
+                        std::to_string(chunks) + " chunks of " + format_human(sizes.chunk_size) +
                         " (needs at least " + format_human(needed) + ")");
     lvm::check_metadata_size(metadata);
     const std::uint64_t needed_extents =
@@ -397,6 +400,7 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
     check_existing_pool(spec, state);
     Plan plan;
     plan.sizes = resolve_sizes(spec, state);
+    apply_layout(spec, state, plan.sizes, plan.decisions);
     if (!state.pool_is_thin_pool())
         check_sizes(spec, plan.sizes);
     plan.headroom =
@@ -444,16 +448,18 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         vg_text = "Add " + join(to_add, ", ") + " to VG " + vg;
     add(StepKind::create_vg, vg_text, state.vg.has_value() && to_add.empty());
     add(StepKind::create_data_lv,
-        "Create data LV " + pool + " of " + to_string(spec.data_size) + " (" +
+        "Create data LV " + pool + " of " + to_string(data_request(spec, plan.sizes)) + " (" +
             size_text(plan.sizes.data_extents) + ") with signatures wiped",
         pool_lv != nullptr);
     add(StepKind::create_metadata_lv,
-        "Create metadata LV " + vg + "/" + meta + " of " + to_string(spec.metadata_size) + " (" +
+        "Create metadata LV " + vg + "/" + meta + " of " +
+            to_string(metadata_request(spec, plan.sizes)) + " (" +
             size_text(plan.sizes.metadata_extents) + ") with signatures wiped",
         is_pool || state.find_lv(meta) != nullptr);
     add(StepKind::convert_to_pool,
         "Convert " + pool + " into a thin pool with metadata " + meta + ", chunk " +
-            format_human(spec.chunk_size) + ", zeroing " + (spec.zero ? "on" : "off") +
+            format_human(plan.sizes.chunk_size) + ", zeroing " + (spec.zero ? "on" : "off") +
+            (spec.when_full == WhenFull::error ? ", errors when full" : "") +
             " (LVM adds a metadata spare of " + size_text(plan.sizes.metadata_extents) + ")",
         is_pool);
 
@@ -498,6 +504,7 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         if (advice.support != DockerSupport::supported)
             plan.warnings.push_back(advice.message);
     }
+    plan.decisions.push_back(when_full_decision(spec));
     if (!plan.headroom.autoextend_enabled) {
         plan.decisions.push_back(describe(profile));
     } else {
@@ -573,7 +580,9 @@ std::string Plan::to_json() const {
                     {"metadata_extents", sizes.metadata_extents},
                     {"metadata_bytes", sizes.metadata_extents * extent},
                     {"spare_extents", sizes.spare_extents},
-                    {"free_extents_after", sizes.free_extents_after}};
+                    {"free_extents_after", sizes.free_extents_after},
+                    {"chunk_size", sizes.chunk_size.count()},
+                    {"metadata_capped", sizes.metadata_capped}};
     doc["headroom"] = {{"autoextend_enabled", headroom.autoextend_enabled},
                        {"data_step_extents", headroom.data_step_extents},
                        {"data_steps_possible", headroom.data_steps_possible},

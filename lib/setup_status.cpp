@@ -261,7 +261,10 @@ PoolStatus status(const ThinPoolSpec& spec) {
     if (pool == nullptr)
         return out;
     out.exists = true;
-    out.monitored = pool->monitored;
+    // Registered with a dmeventd that is gone: nothing will extend the pool.
+    out.dmeventd_missing = pool->monitored && !internal::dmeventd_running();
+    out.monitored = pool->monitored && !out.dmeventd_missing;
+    out.when_full = pool->when_full;
     out.profile = pool->profile;
     if (pool->active)
         internal::read_usage(spec, out);
@@ -279,6 +282,7 @@ PoolStatus status(const ThinPoolSpec& spec) {
     out.headroom =
         internal::compute_headroom(sizes, out.autoextend_threshold, out.autoextend_percent);
     internal::read_config_agreement(spec, out);
+    out.advice = internal::advice_for(spec, out);
     return out;
 }
 
@@ -298,7 +302,14 @@ std::string PoolStatus::to_text() const {
                        data_percent, format_human(data_used), format_human(data_total));
     out += fmt::format("metadata  {} {:5.1f}%  {} of {}\n", internal::bar(metadata_percent),
                        metadata_percent, format_human(metadata_used), format_human(metadata_total));
-    out += fmt::format("monitor   {}\n", monitored ? "monitored by dmeventd" : "NOT monitored");
+    out +=
+        fmt::format("monitor   {}\n",
+                    monitored          ? "monitored by dmeventd"
+                    : dmeventd_missing ? "NOT monitored (registered, but dmeventd is not running)"
+                                       : "NOT monitored");
+    if (!when_full.empty())
+        out += fmt::format("when full {}\n", when_full == "error" ? "writes fail at once (error)"
+                                                                  : "writes queue (queue)");
     if (headroom.autoextend_enabled)
         out += fmt::format(
             "autoext.  at {}% by {}% (profile {}); VG free {}, room for {} data "
@@ -310,6 +321,10 @@ std::string PoolStatus::to_text() const {
                            format_human(vg_free));
     for (const auto& line : config_agreement)
         out += "config    " + line + "\n";
+    for (const auto& item : advice) {
+        out += "PROBLEM   " + item.problem + ": " + item.meaning + "\n";
+        out += "  fix     " + item.command + "\n";
+    }
     return out;
 }
 
@@ -326,6 +341,8 @@ std::string PoolStatus::to_json() const {
                            {"used_bytes", metadata_used.count()},
                            {"total_bytes", metadata_total.count()}};
         doc["monitored"] = monitored;
+        doc["dmeventd_missing"] = dmeventd_missing;
+        doc["when_full"] = when_full;
         doc["profile"] = profile;
         doc["autoextend"] = {{"enabled", headroom.autoextend_enabled},
                              {"threshold", autoextend_threshold},
@@ -334,6 +351,10 @@ std::string PoolStatus::to_json() const {
         doc["vg_free_bytes"] = vg_free.count();
         doc["config_agrees"] = config_agrees;
         doc["config"] = config_agreement;
+        auto& advice_list = doc["advice"] = nlohmann::ordered_json::array();
+        for (const auto& item : advice)
+            advice_list.push_back(
+                {{"problem", item.problem}, {"meaning", item.meaning}, {"command", item.command}});
     }
     return doc.dump(2);
 }

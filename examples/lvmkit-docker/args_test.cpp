@@ -250,3 +250,45 @@ TEST_CASE("cli: JSON strings are escaped", "[cli]") {
     CHECK(json_string("a\"b\\c\nd\x01") == "\"a\\\"b\\\\c\\nd\\u0001\"");
     CHECK(json_string("") == "\"\"");
 }
+
+TEST_CASE("cli: --layout and --when-full land in the spec", "[cli]") {
+    using lvmkit::setup::Layout;
+    using lvmkit::setup::WhenFull;
+    auto out = parse({"plan", "--device", "/dev/sdb"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.layout == Layout::seed);
+    CHECK(out.invocation->spec.when_full == WhenFull::queue);
+    CHECK_FALSE(out.invocation->spec.fixed_chunk_size);
+
+    out =
+        parse({"setup", "--device", "/dev/sdb", "--layout", "recommended", "--when-full", "error"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.layout == Layout::recommended);
+    CHECK(out.invocation->spec.when_full == WhenFull::error);
+    CHECK_FALSE(out.invocation->spec.fixed_chunk_size);
+
+    out = parse({"plan", "--device", "/dev/sdb", "--layout", "recommended", "--chunk", "256K"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.fixed_chunk_size);
+    CHECK(out.invocation->spec.chunk_size == lvmkit::Bytes::KiB(256));
+}
+
+TEST_CASE("cli: the recommended layout refuses --data and --meta, bad values are usage errors",
+          "[cli]") {
+    for (const char* option : {"--data", "--meta"}) {
+        const auto out = parse({"plan", "--device", "/dev/sdb", "--layout", "recommended", option,
+                                std::string(option) == "--data" ? "50%VG" : "1G"});
+        CHECK_FALSE(out.invocation);
+        CHECK(out.exit_code == kExitUsage);
+        CHECK(out.err.find("--layout recommended sizes the data and metadata itself") !=
+              std::string::npos);
+    }
+    for (const auto& args : {std::vector<const char*>{"--layout", "big"},
+                             std::vector<const char*>{"--when-full", "panic"}}) {
+        std::vector<const char*> argv{"plan", "--device", "/dev/sdb"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto out = parse(argv);
+        CHECK_FALSE(out.invocation);
+        CHECK(out.exit_code == kExitUsage);
+    }
+}

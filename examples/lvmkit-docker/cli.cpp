@@ -25,6 +25,10 @@ struct RawOptions {
     std::string data = "95%VG";
     std::string meta = "1%VG";
     std::string chunk = "512K";
+    std::string layout = "seed";
+    std::string when_full = "queue";
+    // Set after parsing: the option was on the command line (not its default).
+    bool data_given = false, meta_given = false, chunk_given = false;
     bool zero = false;
     unsigned threshold = 80;
     unsigned percent = 20;
@@ -77,6 +81,17 @@ void add_pool_options(CLI::App& app, RawOptions& raw) {
     app.add_option("--meta", raw.meta, "Metadata LV size: N%VG or a size like 1G")
         ->capture_default_str();
     app.add_option("--chunk", raw.chunk, "Pool chunk size (64K..1G, multiple of 64K)")
+        ->capture_default_str();
+    app.add_option("--layout", raw.layout,
+                   "seed: --data/--meta as given (metadata capped at 15.81 GiB); recommended: "
+                   "metadata from LVM's estimate x8, room kept for autoextend, chunk by LVM's "
+                   "policy unless --chunk")
+        ->check(CLI::IsMember({"seed", "recommended"}))
+        ->capture_default_str();
+    app.add_option("--when-full", raw.when_full,
+                   "When the pool's data is full: queue writes (60 s grace for autoextend) or "
+                   "error them at once (LVM --errorwhenfull)")
+        ->check(CLI::IsMember({"queue", "error"}))
         ->capture_default_str();
     app.add_flag("--zero,!--no-zero", raw.zero, "Zero new blocks (default: --no-zero)");
     app.add_option("--autoextend-threshold", raw.threshold,
@@ -164,6 +179,15 @@ ThinPoolSpec to_spec(const RawOptions& raw) {
         lvmkit::lvm::check_chunk_size(chunk);
         return chunk;
     });
+    spec.layout = raw.layout == "recommended" ? lvmkit::setup::Layout::recommended
+                                              : lvmkit::setup::Layout::seed;
+    if (spec.layout == lvmkit::setup::Layout::recommended && (raw.data_given || raw.meta_given))
+        throw CLI::ValidationError(
+            "--layout recommended sizes the data and metadata itself; drop --data/--meta, or use "
+            "--layout seed");
+    spec.fixed_chunk_size = raw.chunk_given;
+    spec.when_full =
+        raw.when_full == "error" ? lvmkit::setup::WhenFull::error : lvmkit::setup::WhenFull::queue;
     spec.zero = raw.zero;
     spec.profile_name =
         convert("--profile", [&] { return lvmkit::lvm::ProfileName(raw.profile).str(); });
@@ -318,6 +342,17 @@ Command chosen(const Subcommands& s) {
     return Command::plan;
 }
 
+// Which size options the user typed: the recommended layout picks the others itself.
+void note_given_sizes(const Subcommands& s, RawOptions& raw) {
+    for (const CLI::App* sub : {s.plan, s.setup, s.config}) {
+        if (!sub->parsed())
+            continue;
+        raw.data_given = sub->count("--data") > 0;
+        raw.meta_given = sub->count("--meta") > 0;
+        raw.chunk_given = sub->count("--chunk") > 0;
+    }
+}
+
 }  // namespace
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
@@ -338,6 +373,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     try {
         app.parse(argc, argv);
         inv.command = chosen(subs);
+        note_given_sizes(subs, raw);
         inv.spec = to_spec(raw);
         if (inv.command == Command::plan || inv.command == Command::setup ||
             inv.command == Command::teardown)

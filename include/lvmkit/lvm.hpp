@@ -152,6 +152,8 @@ struct LvReport {
     std::string seg_monitor;                 ///< `monitored`, `not monitored`, ... or empty
     bool monitored = false;                  ///< seg_monitor is `monitored`
     std::optional<std::uint64_t> transaction_id;  ///< thin pools: metadata transaction id
+    /// Thin pools: `lv_when_full`, `queue` or `error` (`--errorwhenfull`); empty otherwise.
+    std::string when_full;
 };
 
 /// PVs and their VGs from one `pvs` report (Session::pvs_with_vgs()).
@@ -195,6 +197,9 @@ struct ThinPoolOptions {
     std::optional<bool> zeroing;         ///< `--zero`
     std::optional<Discards> discards;    ///< `--discards`
     std::optional<ProfileName> profile;  ///< `--metadataprofile`
+    /// `--errorwhenfull y|n`: fail writes at once when the data space is full, instead of
+    /// queueing them (LVM's default).
+    std::optional<bool> error_when_full;
 };
 
 /// `lvcreate` of a linear LV.

@@ -15,6 +15,7 @@
 #include "lvmkit/profile.hpp"
 #include "lvmkit/setup.hpp"
 #include "lvmkit/size.hpp"
+#include "lvmkit/sizing.hpp"
 #include "lvmkit/version.hpp"
 
 // The version macros are defined in the generated lvmkit/version.hpp (from lib/version.hpp.in);

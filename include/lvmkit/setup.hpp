@@ -44,6 +44,28 @@ enum class PoolDiscards {
     passdown     ///< the pool frees blocks and passes discards to the data device
 };
 
+/// How setup sizes the pool's data and metadata.
+enum class Layout {
+    /// The manual procedure's: `data_size` and `metadata_size` as given (95%VG / 1%VG), the
+    /// chunk as given. A percentage of metadata above the kernel's limit (15.81 GiB) is capped
+    /// at the limit and the plan says so; an exact size above it is refused.
+    seed,
+    /// sizing::recommended_layout(): metadata from LVM's estimate with headroom, room kept for
+    /// the metadata spare and for autoextend, the chunk by LVM's policy for large pools unless
+    /// `fixed_chunk_size`. `data_size` and `metadata_size` are not used.
+    recommended,
+};
+
+/// What the pool does with writes when its data space is full (`--errorwhenfull`).
+enum class WhenFull {
+    /// LVM's default: writes wait for autoextend or an administrator to add space, for up to
+    /// dm-thin's `no_space_timeout` (60 s by default), then fail.
+    queue,
+    /// Writes fail at once with an I/O error (`--errorwhenfull y`): no hung writers, and the
+    /// runtime sees the failure immediately, but autoextend gets no grace period.
+    error,
+};
+
 /// Everything setup needs. The defaults are the manual procedure's (seed-procedure.md).
 struct ThinPoolSpec {
     /// Block devices to turn into PVs of the VG. May be empty when `use_existing_vg` is set.
@@ -57,8 +79,16 @@ struct ThinPoolSpec {
     SizeSpec data_size = Percent{95, PercentOf::VG};
     /// Metadata LV size: `1%VG` as in the seed, or an exact size (2 MiB .. 15.81 GiB).
     SizeSpec metadata_size = Percent{1, PercentOf::VG};
-    /// Pool chunk size: 64 KiB .. 1 GiB, a multiple of 64 KiB.
+    /// Pool chunk size: 64 KiB .. 1 GiB, a multiple of 64 KiB. With Layout::recommended the
+    /// smallest chunk: LVM's policy doubles it for pools that can grow beyond 1 TiB, unless
+    /// `fixed_chunk_size`.
     Bytes chunk_size = Bytes::KiB(512);
+    /// Which sizes setup picks (Layout::seed: the manual procedure's).
+    Layout layout = Layout::seed;
+    /// With Layout::recommended: use `chunk_size` as it is, not LVM's chunk policy.
+    bool fixed_chunk_size = false;
+    /// The pool's behaviour when its data space is full (LVM's default: queue).
+    WhenFull when_full = WhenFull::queue;
     /// Zero new blocks before first use (off in the seed: Docker zeroes what it needs).
     bool zero = false;
     std::optional<PoolDiscards> discards;  ///< `--discards`; unset keeps LVM's default
@@ -152,6 +182,12 @@ constexpr bool is_teardown_step(StepKind kind) noexcept {
 /// Short stable identifier of a step, e.g. "create_pv" or "remove_vg".
 const char* to_string(StepKind kind) noexcept;
 
+/// `seed` or `recommended`.
+const char* to_string(Layout layout) noexcept;
+
+/// `queue` or `error`, as lvs shows `lv_when_full`.
+const char* to_string(WhenFull when_full) noexcept;
+
 /// One planned step.
 struct Step {
     StepKind kind;            ///< what the step does
@@ -169,6 +205,10 @@ struct ResolvedSizes {
     std::uint64_t spare_extents = 0;
     /// Extents left free in the VG after setup (the metadata spare subtracted).
     std::uint64_t free_extents_after = 0;
+    /// The pool's chunk size (the spec's, or the one LVM's policy picked, or the existing pool's).
+    Bytes chunk_size;
+    /// The metadata asked for was above the kernel's limit and was capped at it.
+    bool metadata_capped = false;
 };
 
 /// Whether the VG keeps room for autoextend.
@@ -274,6 +314,13 @@ ApplyResult apply(const ThinPoolSpec& spec, const ApplyOptions& options = {});
 /// @throws Error when the state can not be read (LVM, device-mapper, files).
 std::vector<std::string> verify(const ThinPoolSpec& spec);
 
+/// What a pool's state means and the command that fixes it.
+struct Advice {
+    std::string problem;  ///< the state, e.g. "out_of_data_space" or "not_monitored"
+    std::string meaning;  ///< one line on what it means for the pool's users
+    std::string command;  ///< the command that fixes it (with the pool's own names)
+};
+
 /// The state of a pool.
 struct PoolStatus {
     bool exists = false;  ///< the VG has a thin pool LV of that name; the rest is set only if so
@@ -292,8 +339,15 @@ struct PoolStatus {
     /// @var metadata_total
     /// Metadata capacity, in bytes (0 when inactive).
 
-    bool monitored = false;  ///< dmeventd monitors the pool
-    std::string profile;     ///< the attached metadata profile; empty when none
+    /// dmeventd monitors the pool: LVM has it registered and a dmeventd process is running.
+    bool monitored = false;
+    /// LVM has the pool registered with dmeventd, but no dmeventd process runs.
+    bool dmeventd_missing = false;
+    std::string when_full;  ///< `queue` or `error` (`lv_when_full`)
+    /// For every state that needs an administrator (out_of_data_space, read-only, needs_check,
+    /// fail, not monitored): what it means and the command that fixes it.
+    std::vector<Advice> advice;
+    std::string profile;  ///< the attached metadata profile; empty when none
     /// From the profile file; 100 (off) when there is no profile or file.
     unsigned autoextend_threshold = 100;
     /// From the profile file; 0 when there is no profile or file.

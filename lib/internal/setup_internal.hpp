@@ -86,6 +86,30 @@ bool is_percent_of_pvs(const SizeSpec& size);
 /// Resolves the pool's sizes against the VG as it is or will be.
 ResolvedSizes resolve_sizes(const ThinPoolSpec& spec, const SystemState& state);
 
+/// Applies the spec's layout (setup_layout.cpp) to the sizes resolve_sizes() took from the spec:
+/// the recommended layout's numbers, or the seed's metadata capped at the kernel's limit; sets
+/// the chunk; adds one line to @p decisions per number it decided.
+void apply_layout(const ThinPoolSpec& spec, const SystemState& state, ResolvedSizes& sizes,
+                  std::vector<std::string>& decisions);
+
+/// The size lvcreate gets for the data LV / the metadata LV.
+SizeSpec data_request(const ThinPoolSpec& spec, const ResolvedSizes& sizes);
+SizeSpec metadata_request(const ThinPoolSpec& spec, const ResolvedSizes& sizes);
+
+/// Whether an existing pool's chunk is one the spec asks for, and the spec's chunk in words.
+bool chunk_matches(const ThinPoolSpec& spec, Bytes chunk);
+std::string wanted_chunk_text(const ThinPoolSpec& spec);
+
+/// The plan's line on what the pool does when full.
+std::string when_full_decision(const ThinPoolSpec& spec);
+
+/// Whether a dmeventd process runs (LVM's seg_monitor only says the pool is registered).
+bool dmeventd_running();
+
+/// status()'s advice (setup_advice.cpp): what each state that needs an administrator means,
+/// and the command that fixes it.
+std::vector<Advice> advice_for(const ThinPoolSpec& spec, const PoolStatus& status);
+
 /// Autoextend headroom for resolved sizes.
 Headroom compute_headroom(const ResolvedSizes& sizes, unsigned threshold, unsigned percent);
 
