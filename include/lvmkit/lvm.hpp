@@ -152,6 +152,7 @@ struct LvReport {
     std::string seg_monitor;                 ///< `monitored`, `not monitored`, ... or empty
     bool monitored = false;                  ///< seg_monitor is `monitored`
     std::optional<std::uint64_t> transaction_id;  ///< thin pools: metadata transaction id
+    std::optional<std::uint64_t> thin_id;         ///< thin volumes: the device id in the pool
 };
 
 // ---- operation options --------------------------------------------------------------------------
@@ -251,6 +252,12 @@ class Session {
     void remove_vg(const VgName& vg, VgRemoveMode mode = VgRemoveMode::only_if_empty);
     /// `vgchange -a y|n`. @throws Error
     void activate_vg(const VgName& vg, bool active);
+    /// `vgcfgbackup -f file vg`: the VG's metadata as text in @p file. @throws Error
+    void backup_vg_metadata(const VgName& vg, const std::string& file);
+    /// `vgcfgrestore --force -y -f file vg`: writes @p file's metadata to the VG's PVs. LVM asks
+    /// for --force when the VG has thin pools, because a restore can lose thin volumes the text
+    /// does not list; only give it text just read with backup_vg_metadata(). @throws Error
+    void restore_vg_metadata(const VgName& vg, const std::string& file);
 
     // LVs
     /// `lvcreate -n lv -L|-l size vg`. @throws Error
