@@ -87,6 +87,11 @@ CommandResult cli(const std::vector<std::string>& args) {
     return sh(command + " </dev/null");
 }
 
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
 bool contains(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;
 }
@@ -184,13 +189,15 @@ TEST_CASE("pool contents: teardown refuses a pool holding a runtime's thin devic
     INFO(r.output);
     CHECK(r.exit_code == 3);
     CHECK(contains(r.output, "3 thin device(s)"));
-    r = cli(with({"status", "--json"}));
+    const std::vector<std::string> status{"status", "--vg",      "rtpool",
+                                          "--root", root.path(), "--no-docker-config"};
+    r = cli(status + std::vector<std::string>{"--json"});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
     CHECK(doc["contents"]["thin_devices"] == 3);
     CHECK(doc["contents"]["holds_anything"] == true);
-    r = cli(with({"status"}));
+    r = cli(status);
     CHECK(contains(r.output, "contents  3 thin device(s)"));
     must("dmsetup create " + active + " --table '0 " + kThinSectors + " thin /dev/mapper/" + pool +
          " 0'");

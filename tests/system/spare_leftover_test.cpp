@@ -48,11 +48,14 @@ std::string end_state() {
                .output;
 }
 
+// The pool's metadata LV in extents: the size LVM gives its spare.
 std::string metadata_extents() {
-    auto out =
-        lvm_cli(std::string("lvs --noheadings -o seg_size_pe ") + kVg + "/thinpool_tmeta").output;
-    out.erase(0, out.find_first_not_of(' '));
-    return out.substr(0, out.find_first_of(" \n"));
+    const auto out =
+        lvm_cli(std::string("lvs -a --noheadings -o lv_name,seg_size_pe ") + kVg).output;
+    const std::size_t at = out.find("[thinpool_tmeta]");
+    REQUIRE(at != std::string::npos);
+    const std::size_t digits = out.find_first_of("0123456789", at + 16);
+    return out.substr(digits, out.find_first_not_of("0123456789", digits) - digits);
 }
 
 // State A: setup cut right before convert_to_pool, then LVM's first commit of the conversion
