@@ -304,6 +304,18 @@ void Session::remove_lv(const VgName& vg, const LvName& lv) {
     run_checked(line, "remove LV", full_name(vg, lv));
 }
 
+void Session::backup_vg_metadata(const VgName& vg, const std::string& file) {
+    CommandLine line = start(options_, "vgcfgbackup");
+    line.add("-f", file).add(vg.str());
+    run_checked(line, "back up VG metadata", vg.str());
+}
+
+void Session::restore_vg_metadata(const VgName& vg, const std::string& file) {
+    CommandLine line = start(options_, "vgcfgrestore");
+    line.add("--force").add("-y").add("-f", file).add(vg.str());
+    run_checked(line, "restore VG metadata", vg.str());
+}
+
 void Session::rename_lv(const VgName& vg, const LvName& from, const LvName& to) {
     CommandLine line = start(options_, "lvrename");
     line.add(vg.str()).add(from.str()).add(to.str());

@@ -126,7 +126,7 @@ const char* const kPvWithVgFields =
 const char* const kLvFields =
     "lv_name,vg_name,lv_full_name,lv_uuid,lv_attr,lv_active,lv_size,segtype,pool_lv,data_lv,"
     "metadata_lv,data_percent,metadata_percent,chunk_size,zero,discards,lv_profile,seg_monitor,"
-    "transaction_id,lv_when_full";
+    "transaction_id,lv_when_full,thin_id";
 
 std::string quote_word(std::string_view word) {
     const std::string op = "build LVM command line";
@@ -545,9 +545,11 @@ std::vector<LvReport> parse_lvs(std::string_view text) {
         lv.seg_monitor = text_field(row, "seg_monitor");
         lv.monitored = lv.seg_monitor == "monitored";
         lv.transaction_id = optional_number(row, "transaction_id");
-        // Reports saved before lvmkit asked for it have no lv_when_full: read as unknown.
+        // Reports saved before lvmkit asked for them have no lv_when_full / thin_id: unknown.
         if (row.contains("lv_when_full"))
             lv.when_full = text_field(row, "lv_when_full");
+        if (row.contains("thin_id"))
+            lv.thin_id = optional_number(row, "thin_id");
         out.push_back(std::move(lv));
     }
     return out;

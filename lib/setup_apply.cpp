@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "internal/setup_internal.hpp"
+#include "internal/spare_leftover.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
@@ -295,6 +296,11 @@ class Run {
     }
 
     void convert() {
+        // An earlier run cut inside LVM's spare creation left it as lvol<N>: before the pool's
+        // commit LVM would make another spare beside it, after it the pool has none. Not undone.
+        settle_spare_leftovers(session_, spec_, state_.lvs);
+        if (state_.pool_is_thin_pool())
+            return;  // that run's conversion had committed; only its spare was left to finish
         lvm::ThinPoolOptions options;
         options.chunk_size = sizes_.chunk_size;
         options.error_when_full = spec_.when_full == WhenFull::error;

@@ -11,7 +11,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "internal/device_identity.hpp"
 #include "internal/setup_internal.hpp"
+#include "internal/spare_leftover.hpp"
+#include "internal/vg_identity.hpp"
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/docker_config.hpp"
@@ -123,6 +126,8 @@ DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
     if (verdict.kind == blockdev::Verdict::Kind::in_use && !ours)
         refuse_device(Errc::device_in_use, path, "the device is in use", verdict.reasons);
     for (const auto& signature : verdict.signatures) {
+        if (is_lvm_label(signature) && signature.lvm)
+            state.pv_uuid = signature.lvm->pv_uuid;
         if (is_lvm_label(signature) && (state.is_pv || state.stranded_label))
             continue;
         state.signatures.push_back(signature.describe());
@@ -266,6 +271,16 @@ std::string devices_text(const ThinPoolSpec& spec) {
     return spec.devices.empty() ? "the VG's free space" : join(spec.devices, ", ");
 }
 
+// The devices with their stable names: `/dev/sdb` may be another disk after a reboot.
+std::string devices_with_stable_names(const ThinPoolSpec& spec) {
+    std::vector<std::string> out;
+    for (const auto& device : spec.devices) {
+        const std::string stable = stable_name(device);
+        out.push_back(stable.empty() || stable == device ? device : device + " (" + stable + ")");
+    }
+    return out.empty() ? devices_text(spec) : join(out, ", ");
+}
+
 }  // namespace
 
 void check_environment(const ThinPoolSpec& spec) {
@@ -319,6 +334,9 @@ SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
     for (const auto& device : spec.devices)
         verdicts.push_back(blockdev::assess(device));
     log(LogCategory::setup, LogLevel::debug, "devices probed");
+    check_distinct_devices(spec.devices);
+    for (const auto& device : spec.devices)
+        check_not_lvm_lv(device);
     // One pvs report says what pvs and vgs would: one device scan instead of two.
     std::vector<lvm::DevicePath> paths(spec.devices.begin(), spec.devices.end());
     const auto report = session.pvs_with_vgs(paths);
@@ -327,6 +345,7 @@ SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
     for (const auto& vg : report.vgs)
         if (vg.name == spec.vg.str())
             state.vg = vg;
+    check_vg_not_elsewhere(spec, state);
     if (spec.use_existing_vg && !state.vg)
         throw Error(Errc::not_found, kPreflight, "VG " + spec.vg.str(),
                     "the volume group to take space from does not exist");
@@ -419,7 +438,8 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         plan.steps.push_back(Step{kind, std::move(text), done});
     };
 
-    add(StepKind::probe, "Check " + devices_text(spec) + ": no data to lose, not in use", false);
+    add(StepKind::probe,
+        "Check " + devices_with_stable_names(spec) + ": no data to lose, not in use", false);
     std::vector<std::string> to_wipe, to_label, to_add;
     for (const auto& d : state.devices) {
         if (d.needs_wipe)
@@ -456,12 +476,18 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
             to_string(metadata_request(spec, plan.sizes)) + " (" +
             size_text(plan.sizes.metadata_extents) + ") with signatures wiped",
         is_pool || state.find_lv(meta) != nullptr);
-    add(StepKind::convert_to_pool,
-        "Convert " + pool + " into a thin pool with metadata " + meta + ", chunk " +
-            format_human(plan.sizes.chunk_size) + ", zeroing " + (spec.zero ? "on" : "off") +
-            (spec.when_full == WhenFull::error ? ", errors when full" : "") +
-            " (LVM adds a metadata spare of " + size_text(plan.sizes.metadata_extents) + ")",
-        is_pool);
+    if (spare_to_adopt(spec, state.lvs))
+        add(StepKind::convert_to_pool,
+            "Finish " + pool + "'s interrupted conversion: make " +
+                spare_leftovers(spec, state.lvs).front() + " its metadata spare",
+            false);
+    else
+        add(StepKind::convert_to_pool,
+            "Convert " + pool + " into a thin pool with metadata " + meta + ", chunk " +
+                format_human(plan.sizes.chunk_size) + ", zeroing " + (spec.zero ? "on" : "off") +
+                (spec.when_full == WhenFull::error ? ", errors when full" : "") +
+                " (LVM adds a metadata spare of " + size_text(plan.sizes.metadata_extents) + ")",
+            is_pool);
 
     const LvmProfile profile = profile_of(spec);
     const std::string profile_file = profile_path(state.profile_dir, spec.profile_name);
@@ -492,6 +518,9 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
             if (!is_routine_edit(note))
                 plan.decisions.push_back(config->path + ": " + note);
     }
+    if (const auto leftover = describe_spare_leftovers(spare_leftovers(spec, state.lvs));
+        !leftover.empty() && !spare_to_adopt(spec, state.lvs))
+        plan.decisions.push_back(leftover);
     if (spec.backup_graph_dir)
         add(StepKind::backup_graph_dir,
             "Move the contents of " + spec.graph_dir + " to " + spec.graph_dir + ".backup", false);

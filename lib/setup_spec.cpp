@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "internal/device_identity.hpp"
 #include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
 
@@ -132,7 +133,8 @@ void validate_devices(const ThinPoolSpec& spec) {
     for (const auto& device : spec.devices) {
         if (device.empty() || device.front() != '/')
             refuse("device '" + device + "'", "a device must be an absolute path such as /dev/sdb");
-        if (!seen.insert(device).second)
+        // `/dev//sdb` is `/dev/sdb`: the command line alone shows it (symlinks are preflight's).
+        if (!seen.insert(lexically_normal_device(device)).second)
             refuse("device '" + device + "'", "the device is named twice");
     }
 }

@@ -2,10 +2,13 @@
 // teardown(): removes what setup made, in reverse order, keeping the user's other settings.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "internal/pool_contents_read.hpp"
 #include "internal/setup_internal.hpp"
+#include "internal/spare_leftover.hpp"
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/docker_config.hpp"
@@ -116,13 +119,17 @@ class Teardown {
         vg_exists_ = find_vg(session_, spec_.vg).has_value();
         const auto lvs = vg_exists_ ? session_.lvs(spec_.vg) : std::vector<lvm::LvReport>{};
         // Refused before the first step starts: a started step may have removed something.
+        // LVM's thin LVs are not all: a runtime's thin devices live only in the pool's metadata.
         const auto thins = thin_volumes(lvs);
-        if (!thins.empty() && !options_.force)
+        leftovers_ = spare_leftovers(spec_, lvs);
+        contents_ = read_pool_contents(spec_, lvs);
+        if (contents_.holds_anything() && !options_.force)
             throw Error(Errc::busy, "teardown", pool_name(),
-                        fmt::format("the pool has {} thin volume(s); remove them first or force "
-                                    "(their data is lost)",
-                                    thins.size()),
-                        thins);
+                        "the pool holds " + contents_.summary() +
+                            "; remove them first or force (their data is lost)",
+                        contents_.details());
+        if (contents_.holds_anything() && options_.on_forced_removal)
+            options_.on_forced_removal(contents_);
         const auto steps = teardown_steps(spec_);
         for (std::size_t i = 0; i < steps.size(); ++i)
             step(i + 1, steps.size(), steps[i], [&] { perform(steps[i].kind, lvs, thins); });
@@ -194,6 +201,9 @@ class Teardown {
         for (const auto& lv : lvs)
             if (lv.name == spec_.pool.str())
                 pool_exists = true;
+        // A runtime's active thin devices hold the pool open; only --force gets here with any.
+        for (const auto& device : contents_.active_devices)
+            dm::remove(device);
         for (const auto& thin : thins)
             session_.remove_lv(spec_.vg, LvName(thin));
         if (pool_exists)
@@ -207,9 +217,11 @@ class Teardown {
     void remove_vg() {
         if (spec_.use_existing_vg || !vg_exists_)
             return;
-        // Only LVM's hidden metadata spare may remain; anything else belongs to someone.
+        // Only LVM's hidden metadata spare (or what a cut inside its creation left, recognised
+        // while the pool was there) may remain; anything else belongs to someone.
         for (const auto& lv : session_.lvs(spec_.vg))
-            if (lv.name.find("_pmspare") == std::string::npos)
+            if (lv.name.find("_pmspare") == std::string::npos &&
+                std::find(leftovers_.begin(), leftovers_.end(), lv.name) == leftovers_.end())
                 throw Error(Errc::busy, "teardown", "VG " + spec_.vg.str(),
                             "the VG holds other LVs (" + lv.name + "); it is left in place");
         session_.remove_vg(spec_.vg, lvm::VgRemoveMode::with_lvs);
@@ -230,6 +242,8 @@ class Teardown {
     const ThinPoolSpec& spec_;
     const TeardownOptions& options_;
     bool vg_exists_ = false;
+    PoolContents contents_;
+    std::vector<std::string> leftovers_;
     lvm::Session session_;
 };
 
@@ -271,6 +285,7 @@ PoolStatus status(const ThinPoolSpec& spec) {
     else
         out.mode = "inactive";
     internal::read_profile(spec, session, out);
+    out.contents = internal::read_pool_contents(spec, lvs);
     out.vg_free = vg->free;
     ResolvedSizes sizes;
     sizes.extent_size = vg->extent_size;
@@ -319,6 +334,7 @@ std::string PoolStatus::to_text() const {
     else
         out += fmt::format("autoext.  off (profile '{}'); VG free {}\n", profile,
                            format_human(vg_free));
+    out += "contents  " + contents.summary() + "\n";
     for (const auto& line : config_agreement)
         out += "config    " + line + "\n";
     for (const auto& item : advice) {
@@ -327,6 +343,28 @@ std::string PoolStatus::to_text() const {
     }
     return out;
 }
+
+namespace {
+
+nlohmann::ordered_json contents_json(const PoolContents& contents) {
+    nlohmann::ordered_json doc;
+    doc["holds_anything"] = contents.holds_anything();
+    doc["thin_devices"] = contents.device_count();
+    doc["metadata_read"] = contents.thin_devices.has_value();
+    doc["unknown_thin_ids"] = contents.unknown_thin_ids;
+    doc["lvm_thin_volumes"] = contents.lvm_thin_volumes;
+    doc["active_devices"] = contents.active_devices;
+    doc["data_used_bytes"] = contents.data_used.count();
+    doc["kernel_transaction_id"] = contents.kernel_transaction_id;
+    doc["lvm_transaction_id"] = contents.lvm_transaction_id
+                                    ? nlohmann::ordered_json(*contents.lvm_transaction_id)
+                                    : nlohmann::ordered_json();
+    doc["owners"] = contents.owners;
+    doc["note"] = contents.metadata_note;
+    return doc;
+}
+
+}  // namespace
 
 std::string PoolStatus::to_json() const {
     nlohmann::ordered_json doc;
@@ -349,6 +387,7 @@ std::string PoolStatus::to_json() const {
                              {"percent", autoextend_percent},
                              {"data_steps_possible", headroom.data_steps_possible}};
         doc["vg_free_bytes"] = vg_free.count();
+        doc["contents"] = contents_json(contents);
         doc["config_agrees"] = config_agrees;
         doc["config"] = config_agreement;
         auto& advice_list = doc["advice"] = nlohmann::ordered_json::array();

@@ -426,7 +426,9 @@ std::string hint_for(const lvmkit::Error& error) {
         case Errc::already_exists:
             return "pick another --vg, or use --existing-vg to take space from it";
         case Errc::busy:
-            return "another lvmkit run or user holds it; try again when it is done";
+            return "another lvmkit run, a container runtime or a user holds it; `lvmkit-docker "
+                   "status` shows what a pool holds; try again when it is done (teardown: "
+                   "--force destroys what is listed)";
         case Errc::rollback_incomplete:
             return "remove what is listed by hand (lvremove/vgremove/pvremove), then run the same "
                    "command again";

@@ -423,6 +423,11 @@ int run_teardown(const Invocation& inv) {
     setup::TeardownOptions options;
     options.force = inv.force;
     options.on_progress = [&view](const setup::Progress& p) { view(p); };
+    // On stderr, so --json's stdout stays one document.
+    options.on_forced_removal = [](const setup::PoolContents& contents) {
+        std::cerr << "lvmkit-docker: --force destroys what the pool holds: " << contents.summary()
+                  << "\n";
+    };
     const auto start = Clock::now();
     try {
         setup::teardown(inv.spec, options);

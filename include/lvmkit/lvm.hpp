@@ -154,6 +154,7 @@ struct LvReport {
     std::optional<std::uint64_t> transaction_id;  ///< thin pools: metadata transaction id
     /// Thin pools: `lv_when_full`, `queue` or `error` (`--errorwhenfull`); empty otherwise.
     std::string when_full;
+    std::optional<std::uint64_t> thin_id;  ///< thin volumes: the device id in the pool
 };
 
 /// PVs and their VGs from one `pvs` report (Session::pvs_with_vgs()).
@@ -262,6 +263,12 @@ class Session {
     void remove_vg(const VgName& vg, VgRemoveMode mode = VgRemoveMode::only_if_empty);
     /// `vgchange -a y|n`. @throws Error
     void activate_vg(const VgName& vg, bool active);
+    /// `vgcfgbackup -f file vg`: the VG's metadata as text in @p file. @throws Error
+    void backup_vg_metadata(const VgName& vg, const std::string& file);
+    /// `vgcfgrestore --force -y -f file vg`: writes @p file's metadata to the VG's PVs. LVM asks
+    /// for --force when the VG has thin pools, because a restore can lose thin volumes the text
+    /// does not list; only give it text just read with backup_vg_metadata(). @throws Error
+    void restore_vg_metadata(const VgName& vg, const std::string& file);
 
     // LVs
     /// `lvcreate -n lv -L|-l size vg`. @throws Error

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "lvmkit/names.hpp"
+#include "lvmkit/pool_contents.hpp"
 #include "lvmkit/size.hpp"
 
 namespace lvmkit::setup {
@@ -357,6 +358,8 @@ struct PoolStatus {
     /// One line per configuration file: whether it points at this pool.
     std::vector<std::string> config_agreement;
     bool config_agrees = true;  ///< false when the consumer's config does not point at this pool
+    /// What lives in the pool: thin devices (LVM's and a runtime's), data, devices on top.
+    PoolContents contents;
     /// Human-readable, one line per aspect (pool, data, metadata, monitor, autoextend, config).
     std::string to_text() const;
     /// The same as a JSON document (only `exists` when the pool does not exist).
@@ -370,15 +373,20 @@ PoolStatus status(const ThinPoolSpec& spec);
 
 /// Options for teardown().
 struct TeardownOptions {
-    /// Remove the pool even while it has thin volumes (their data is lost).
+    /// Remove the pool even while it holds thin devices or data (their data is lost).
     bool force = false;
     /// Called as each teardown step starts and finishes or fails; may be empty.
     std::function<void(const Progress&)> on_progress;
+    /// With `force`, called once before the first step when the pool holds anything: what is
+    /// about to be destroyed. May be empty.
+    std::function<void(const PoolContents&)> on_forced_removal;
 };
 
 /// Removes the pool, the VG, the PV labels, the profile, and lvmkit's entries in the daemon
-/// config (restoring the user's other keys). Refuses (Errc::busy) while the pool has thin volumes
-/// unless forced, before its first step. Objects already gone are skipped.
+/// config (restoring the user's other keys). Refuses (Errc::busy) while the pool holds anything
+/// (PoolContents::holds_anything(): LVM's thin LVs, a runtime's thin devices in its metadata,
+/// mapped data, devices stacked on it) unless forced, before its first step. Objects already gone
+/// are skipped.
 /// @throws Error
 void teardown(const ThinPoolSpec& spec, const TeardownOptions& options = {});
 

@@ -34,6 +34,7 @@ struct DeviceState {
     // `[unknown]`, its metadata area holds none): an interrupted vgcreate. create_pv relabels it.
     bool stranded_label = false;
     std::vector<std::string> signatures;  // described, for the plan
+    std::string pv_uuid;                  // from its LVM label, without dashes; empty if none
 };
 
 /// Everything setup reads from the system before deciding.

@@ -62,6 +62,26 @@ struct ForeignVg {
     std::string device_;
 };
 
+// VG `stack` with a 16 MiB LV `inner` on @p device, removed again at the end.
+struct StackedVg {
+    explicit StackedVg(const std::string& device) : device_(device) {
+        created =
+            run_command({"lvm", "vgcreate", "-q", "stack", device}).exit_code == 0 &&
+            run_command({"lvm", "lvcreate", "-q", "-n", "inner", "-L", "16m", "stack"}).exit_code ==
+                0;
+    }
+    ~StackedVg() {
+        run_command({"lvm", "vgremove", "-f", "-q", "stack"});
+        run_command({"lvm", "pvremove", "-q", device_});
+    }
+    StackedVg(const StackedVg&) = delete;
+    StackedVg& operator=(const StackedVg&) = delete;
+    bool created = false;
+
+  private:
+    std::string device_;
+};
+
 }  // namespace
 
 TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, nothing touched",
@@ -81,6 +101,13 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
     const ForeignVg foreign_vg(foreign.path());
     REQUIRE(foreign_vg.created);
     LoopDevice small(16ull << 20, "cli-hostile-small");
+    // Another name of the disk: the same device twice is one device.
+    const std::string link = scratch.path() + "/disk-link";
+    fs::create_symlink(disk.path(), link);
+    // An LV as the device (LVM does not scan LVs for PVs).
+    LoopDevice stack(kSmallDisk, "cli-hostile-stack");
+    const StackedVg stacked(stack.path());
+    REQUIRE(stacked.created);
 
     const std::string daemon = "/etc/docker/daemon.json";
     const std::vector<Row> rows = {
@@ -92,6 +119,23 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
         {"a device with a gpt table", gpt.path(), {}, 3, "gpt"},
         {"a PV of another VG", foreign.path(), {}, 3, "'foreign'"},
         {"a device too small", small.path(), {}, 3, "use a larger device"},
+        {"the same path twice", disk.path(), {"--device", disk.path()}, 2, "named twice"},
+        {"the same path twice, spelled /dev//",
+         disk.path(),
+         {"--device", "/dev//" + disk.path().substr(5)},
+         2,
+         "named twice"},
+        {"the same device through a symlink",
+         disk.path(),
+         {"--device", link},
+         3,
+         "names the same device"},
+        {"an LVM LV as the device", "/dev/mapper/stack-inner", {}, 3, "LVM logical volume"},
+        {"a VG of that name on another disk",
+         disk.path(),
+         {"--vg", "foreign"},
+         3,
+         "already exists on " + foreign.path()},
         // Names.
         {"VG name with a space", disk.path(), {"--vg", "my vg"}, 2, "space character"},
         {"VG name with a quote", disk.path(), {"--vg", "vg'q"}, 2, "''' character"},
@@ -170,8 +214,10 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
         if (row.prepare)
             row.prepare(root.path());
         std::vector<std::string> watched{disk.path()};
-        if (row.device != disk.path() && row.device.rfind("/dev/loop", 0) == 0)
+        if (row.device != disk.path() &&
+            (row.device.rfind("/dev/loop", 0) == 0 || row.device.rfind("/dev/mapper/", 0) == 0))
             watched.push_back(row.device);
+        watched.push_back(foreign.path());
         std::vector<std::string> edges_before;
         for (const auto& device : watched)
             edges_before.push_back(edges_of(device));

@@ -1,0 +1,53 @@
+/// @file
+/// What a thin pool holds, read from the pool itself: the thin devices in its metadata (LVM's
+/// thin LVs and the ones a container runtime made with dm messages), its mapped data, the devices
+/// active on top of it, and whose metadata claims it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lvmkit/size.hpp"
+
+namespace lvmkit::setup {
+
+/// A thin pool's contents, as status() shows them and teardown() judges them.
+struct PoolContents {
+    /// The pool's dm device was active, so the kernel's figures below were read.
+    bool read = false;
+    /// Thin LVs LVM knows in this pool (their names).
+    std::vector<std::string> lvm_thin_volumes;
+    /// Thin device ids in the pool's committed metadata; unset when it could not be read
+    /// (then `metadata_note` says why).
+    std::optional<std::size_t> thin_devices;
+    /// Ids in the metadata that no thin LV of LVM carries: a runtime's devices (Docker's
+    /// devicemapper driver, containerd's devmapper snapshotter send `create_thin`/`create_snap`).
+    std::vector<std::uint64_t> unknown_thin_ids;
+    /// Why the metadata's devices could not be counted; empty when they were.
+    std::string metadata_note;
+    /// dm devices stacked on the pool that are not LVM's LVs (a runtime's active thin devices).
+    std::vector<std::string> active_devices;
+    /// Data the pool maps (used data blocks times the block size).
+    Bytes data_used;
+    /// The kernel's metadata transaction id (a runtime's `set_transaction_id` moves it).
+    std::uint64_t kernel_transaction_id = 0;
+    /// LVM's recorded transaction id of the pool.
+    std::optional<std::uint64_t> lvm_transaction_id;
+    /// Who appears to own the devices: runtime metadata found under the target root.
+    std::vector<std::string> owners;
+
+    /// Anything lives in the pool: thin LVs, thin devices, mapped data, devices on top, or a
+    /// transaction id LVM did not set.
+    bool holds_anything() const;
+    /// Thin devices counted: the metadata's count when read, else LVM's thin LVs plus active
+    /// devices not LVM's.
+    std::size_t device_count() const;
+    /// One line for humans: how many devices, how much data, who owns them.
+    std::string summary() const;
+    /// One line per fact behind summary(), for error details.
+    std::vector<std::string> details() const;
+};
+
+}  // namespace lvmkit::setup

@@ -1,0 +1,234 @@
+// A pool that holds a container runtime's thin devices. containerd's devmapper snapshotter (and
+// Docker's devicemapper driver) make them with dm messages to the pool (`create_thin`,
+// `create_snap`, `set_transaction_id`) that LVM never sees: LVM's own teardown view counts no thin
+// LV and lvremove destroys them. lvmkit reads the pool itself, refuses (exit 3) with every byte
+// unchanged, shows the same in status, and removes everything only with --force.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "internal/thin_metadata.hpp"
+#include "lvmkit/error.hpp"
+#include "lvmkit/lvm.hpp"
+#include "lvmkit/setup.hpp"
+#include "system/cli_fixtures.hpp"
+#include "system/fixtures.hpp"
+#include "system/reliability_fixtures.hpp"
+
+using namespace lvmkit;
+using namespace lvmkit::test;
+
+namespace {
+
+constexpr std::uint64_t kDisk = 1ull << 30;
+constexpr const char* kThinSectors = "262144";  // 128 MiB thin devices
+constexpr const char* kWrittenMiB = "8";
+
+CommandResult sh(const std::string& command) {
+    return run_command({"/bin/sh", "-c", command});
+}
+
+void must(const std::string& command) {
+    const auto r = sh(command);
+    INFO(command << "\n" << r.output);
+    REQUIRE(r.exit_code == 0);
+}
+
+setup::ThinPoolSpec spec_for(const std::string& device, const ScratchDir& root,
+                             const std::string& vg) {
+    setup::ThinPoolSpec spec;
+    spec.devices = {device};
+    spec.vg = VgName(vg);
+    spec.target_root = root.path();
+    spec.consumer = setup::Consumer::none;
+    return spec;
+}
+
+std::string checksum_of(const std::string& device) {
+    const auto r = sh("dd if=" + device + " bs=1M count=" + kWrittenMiB +
+                      " iflag=direct 2>/dev/null | sha256sum");
+    REQUIRE(r.exit_code == 0);
+    return r.output;
+}
+
+// What containerd's devmapper snapshotter does to a pool (it runs dmsetup): a thin device for a
+// layer, activated and written, a snapshot of it taken while it is suspended, an empty one; and
+// Docker's set_transaction_id. Returns the checksum of the data written.
+std::string runtime_devices(const std::string& pool, const std::string& active) {
+    const std::string dev = "/dev/mapper/" + active;
+    must("dmsetup message " + pool + " 0 'create_thin 0'");
+    must("dmsetup create " + active + " --table '0 " + kThinSectors + " thin /dev/mapper/" + pool +
+         " 0'");
+    must("dd if=/dev/urandom of=" + dev + " bs=1M count=" + kWrittenMiB + " oflag=direct 2>&1");
+    must("dmsetup suspend " + active);
+    must("dmsetup message " + pool + " 0 'create_snap 1 0'");
+    must("dmsetup resume " + active);
+    must("dmsetup message " + pool + " 0 'create_thin 2'");
+    must("dmsetup message " + pool + " 0 'set_transaction_id 0 1'");
+    return checksum_of(dev);
+}
+
+std::size_t thin_ls_count(const std::string& pool) {
+    must("dmsetup message " + pool + " 0 reserve_metadata_snap");
+    const auto r = sh("thin_ls --metadata-snap --no-headers -o DEV /dev/mapper/" + pool + "_tmeta");
+    must("dmsetup message " + pool + " 0 release_metadata_snap");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::size_t lines = 0;
+    for (char c : r.output)
+        lines += c == '\n' ? 1 : 0;
+    return lines;
+}
+
+CommandResult cli(const std::vector<std::string>& args) {
+    std::string command = shell_quote(cli_binary());
+    for (const auto& arg : args)
+        command += " " + shell_quote(arg);
+    return sh(command + " </dev/null");
+}
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+bool contains(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("pool contents: LVM's teardown view destroys a runtime's thin devices (the harm)",
+          "[system][contents]") {
+    LoopDevice disk(kDisk, "contents-harm");
+    ScratchDir root;
+    const auto spec = spec_for(disk.path(), root, "harm");
+    setup::apply(spec);
+    runtime_devices("harm-thinpool", "harm-rt-0");
+    must("dmsetup remove harm-rt-0");  // containerd deactivates snapshots nobody mounts
+
+    // LVM counts no thin LV in the pool: what a teardown that asks LVM alone sees.
+    lvm::SessionOptions options;
+    options.scan_only.emplace_back(disk.path());
+    std::size_t thin_lvs = 0;
+    for (const auto& lv : lvm::Session(options).lvs(spec.vg))
+        thin_lvs += lv.pool == "thinpool" ? 1 : 0;
+    CHECK(thin_lvs == 0);
+    CHECK(thin_ls_count("harm-thinpool") == 3);
+    // And LVM removes the pool, with 3 thin devices and 8 MiB of a layer in it.
+    const auto removed = sh("lvm lvremove -y harm/thinpool 2>&1");
+    INFO(removed.output);
+    CHECK(removed.exit_code == 0);
+    CHECK(sh("lvm lvs harm/thinpool 2>&1").exit_code != 0);
+    sh("lvm vgremove -f harm; lvm pvremove " + disk.path());
+}
+
+TEST_CASE("pool contents: teardown refuses a pool holding a runtime's thin devices, bytes kept",
+          "[system][contents][cli]") {
+    LoopDevice disk(kDisk, "contents");
+    ScratchDir root;
+    const auto spec = spec_for(disk.path(), root, "rtpool");
+    setup::apply(spec);
+    const std::string pool = "rtpool-thinpool";
+    const std::string active = "rtpool-rt-0";
+
+    // An empty pool holds nothing: teardown must still work on a fresh setup.
+    const auto empty = setup::status(spec).contents;
+    CHECK_FALSE(empty.holds_anything());
+    CHECK(empty.thin_devices == std::size_t{0});
+
+    const std::string snapshotter =
+        root.path() + "/var/lib/containerd/io.containerd.snapshotter.v1.devmapper";
+    must("mkdir -p " + snapshotter + " && echo bolt > " + snapshotter + "/metadata.db");
+    const std::string sum = runtime_devices(pool, active);
+
+    // status reads the pool itself: the same ids thin_ls finds, the data, the device on top.
+    const auto contents = setup::status(spec).contents;
+    INFO(contents.summary());
+    CHECK(contents.holds_anything());
+    CHECK(contents.thin_devices == std::size_t{3});
+    CHECK(contents.device_count() == thin_ls_count(pool));
+    CHECK(contents.unknown_thin_ids == std::vector<std::uint64_t>{0, 1, 2});
+    CHECK(contents.lvm_thin_volumes.empty());
+    CHECK(contents.active_devices == std::vector<std::string>{active});
+    CHECK(contents.data_used >= Bytes::MiB(8));
+    CHECK(contents.kernel_transaction_id == 1);
+    CHECK(contents.lvm_transaction_id == std::uint64_t{0});
+    REQUIRE(contents.owners.size() == 1);
+    CHECK(contains(contents.owners[0], "containerd"));
+
+    const auto edges = edges_of(disk.path());
+    const auto files = files_below(root.path());
+    std::size_t reports = 0;
+    setup::TeardownOptions options;
+    options.on_progress = [&](const setup::Progress&) { ++reports; };
+    try {
+        setup::teardown(spec, options);
+        FAIL("teardown removed a pool holding a runtime's thin devices");
+    } catch (const Error& e) {
+        INFO(e.what());
+        CHECK(e.errc() == Errc::busy);
+        CHECK(contains(e.what(), "3 thin device(s) (3 unknown to LVM)"));
+        CHECK(contains(e.what(), active));
+        CHECK(contains(e.what(), "containerd"));
+    }
+    CHECK(reports == 0);
+    CHECK(checksum_of("/dev/mapper/" + active) == sum);
+    CHECK(edges_of(disk.path()) == edges);
+    CHECK(files_below(root.path()) == files);
+
+    // The runtime idle (no device active): the metadata alone still shows them; the CLI exits 3.
+    must("dmsetup remove " + active);
+    const std::vector<std::string> args{
+        "--device", disk.path(), "--vg", "rtpool", "--root", root.path(), "--no-docker-config"};
+    auto with = [&](std::vector<std::string> head) {
+        head.insert(head.end(), args.begin(), args.end());
+        return head;
+    };
+    auto r = cli(with({"teardown", "--yes"}));
+    INFO(r.output);
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.output, "3 thin device(s)"));
+    const std::vector<std::string> status{"status", "--vg",      "rtpool",
+                                          "--root", root.path(), "--no-docker-config"};
+    r = cli(status + std::vector<std::string>{"--json"});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    CHECK(doc["contents"]["thin_devices"] == 3);
+    CHECK(doc["contents"]["holds_anything"] == true);
+    r = cli(status);
+    CHECK(contains(r.output, "contents  3 thin device(s)"));
+    must("dmsetup create " + active + " --table '0 " + kThinSectors + " thin /dev/mapper/" + pool +
+         " 0'");
+    CHECK(checksum_of("/dev/mapper/" + active) == sum);
+    CHECK(edges_of(disk.path()) == edges);
+
+    // --force removes everything, the runtime's active device too, and says what it destroyed.
+    r = cli(with({"teardown", "--yes", "--force"}));
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.output, "--force destroys what the pool holds: 3 thin device(s)"));
+    CHECK(device_is_blank(disk.path()));
+    CHECK(no_dm_devices_named("rtpool"));
+}
+
+TEST_CASE("pool contents: the in-process metadata reader agrees with thin_ls",
+          "[system][contents]") {
+    LoopDevice disk(kDisk, "contents-reader");
+    ScratchDir root;
+    const auto spec = spec_for(disk.path(), root, "rdpool");
+    setup::apply(spec);
+    for (int id = 0; id < 300; ++id)  // more ids than one btree leaf holds: internal nodes
+        must("dmsetup message rdpool-thinpool 0 'create_thin " + std::to_string(id * 7) + "'");
+    const auto metadata =
+        internal::read_thin_metadata(std::string("/dev/mapper/rdpool-thinpool_tmeta"));
+    REQUIRE(metadata.devices.size() == 300);
+    for (std::size_t i = 0; i < metadata.devices.size(); ++i)
+        CHECK(metadata.devices[i].id == i * 7);
+    CHECK(thin_ls_count("rdpool-thinpool") == 300);
+    setup::TeardownOptions force;
+    force.force = true;
+    setup::teardown(spec, force);
+    CHECK(device_is_blank(disk.path()));
+}
