@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "internal/consumer.hpp"
+#include "internal/json_document.hpp"
 #include "internal/setup_internal.hpp"
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/docker_config.hpp"
@@ -183,6 +184,27 @@ std::string shown_path(const FileWriter& writer, const std::string& path) {
     return (writer.root().path() == "/" ? "" : writer.root().path()) + path;
 }
 
+/// The daemon.json under the target root already names containerd's devmapper snapshotter (a
+/// setup in this mode made it): status and teardown keep to that mode when no dockerd answers.
+bool daemon_json_uses_snapshotter(const ThinPoolSpec& spec) {
+    try {
+        const auto text = FileWriter{TargetRoot(spec.target_root)}.read(spec.daemon_json);
+        if (!text)
+            return false;
+        const auto doc =
+            lvmkit::internal::load_json_object(std::string_view(*text), "daemon.json").value;
+        const auto driver = doc.find("storage-driver");
+        const auto features = doc.find("features");
+        if (driver == doc.end() || *driver != "devmapper" || features == doc.end() ||
+            !features->is_object())
+            return false;
+        const auto flag = features->find("containerd-snapshotter");
+        return flag != features->end() && *flag == true;
+    } catch (const Error&) {
+        return false;  // the merge itself reports what is wrong with the file
+    }
+}
+
 }  // namespace
 
 DockerStorageChoice choose_docker_storage(const ThinPoolSpec& spec) {
@@ -222,6 +244,9 @@ DockerStorageChoice choose_docker_storage(const ThinPoolSpec& spec) {
     if (const auto found = find_installed_docker(spec.target_root))
         return with_version(by_version(found->version, "found in " + found->source),
                             found->version);
+    if (daemon_json_uses_snapshotter(spec))
+        return snapshotter("because " + spec.daemon_json +
+                           " already uses it and no Docker was found in " + spec.target_root);
     return devicemapper("because no Docker was found in " + spec.target_root +
                         " (the seed procedure's configuration; pass --docker-storage snapshotter "
                         "for Docker 25 and later)");

@@ -29,7 +29,8 @@ std::string joined(const std::string& root, const char* path) {
     return (root == "/" ? std::string() : root) + path;
 }
 
-/// `dockerd --version`'s output, with a 10 s limit (a broken binary must not hang setup).
+/// `dockerd --version`'s output, with a 30 s limit (a broken binary must not hang setup; a big
+/// Go binary read from a slow disk needs more than a few seconds).
 std::optional<std::string> run_version(const std::string& binary) {
     if (::access(binary.c_str(), X_OK) != 0)
         return std::nullopt;
@@ -46,7 +47,7 @@ std::optional<std::string> run_version(const std::string& binary) {
         ::dup2(fds[1], STDOUT_FILENO);
         ::close(fds[0]);
         ::close(fds[1]);
-        const char* argv[] = {"timeout", "10", binary.c_str(), "--version", nullptr};
+        const char* argv[] = {"timeout", "30", binary.c_str(), "--version", nullptr};
         ::execvp("timeout", const_cast<char* const*>(argv));
         ::_exit(127);
     }

@@ -25,7 +25,7 @@ std::optional<std::string> docker_version_from_dpkg_status(std::string_view stat
 std::optional<std::string> docker_version_from_output(std::string_view output);
 
 /// Looks for Docker inside @p root: the dpkg status file (`var/lib/dpkg/status`) first, then
-/// runs `<root>/usr/bin/dockerd --version` or `<root>/usr/sbin/dockerd --version` (10 s at
+/// runs `<root>/usr/bin/dockerd --version` or `<root>/usr/sbin/dockerd --version` (30 s at
 /// most). std::nullopt when there is no Docker. Never throws.
 std::optional<InstalledDocker> find_installed_docker(const std::string& root);
 

@@ -34,7 +34,8 @@ enum class Consumer {
 enum class DockerStorage {
     /// Chosen from `docker_version` when given, else from the Docker installed inside
     /// `target_root` (find_installed_docker()): 25 and later `snapshotter`, older
-    /// `devicemapper`; no Docker found keeps `devicemapper`. The plan says which and why.
+    /// `devicemapper`; no Docker found: `snapshotter` when `daemon_json` already names
+    /// containerd's devmapper snapshotter, else `devicemapper`. The plan says which and why.
     automatic,
     devicemapper,  ///< the devicemapper graph driver: daemon.json only (Docker 24 and older)
     /// containerd's image store with its devmapper snapshotter (Docker 25 and later):

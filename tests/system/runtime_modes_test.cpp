@@ -111,7 +111,15 @@ TEST_CASE("setup: the Docker storage mode follows the Docker version",
     CHECK(plan.steps.back().description.find("config.toml") == std::string::npos);
     spec.docker_version.reset();  // nothing in the scratch root: the seed's configuration
     plan = setup::plan(spec);
+    CHECK(any_contains(plan.decisions, "devicemapper graph driver"));
     CHECK(any_contains(plan.decisions, "no Docker was found"));
+    // No dockerd answers, but daemon.json is in the snapshotter mode: status and teardown keep it.
+    write_file(root.path() + spec.daemon_json,
+               "{\"storage-driver\": \"devmapper\", \"features\": {\"containerd-snapshotter\": "
+               "true}}\n");
+    plan = setup::plan(spec);
+    CHECK(any_contains(plan.decisions, "snapshotter mode"));
+    CHECK(any_contains(plan.decisions, "already uses it"));
 }
 
 TEST_CASE("setup: a version 1 containerd config is refused before anything is written",
