@@ -181,6 +181,310 @@ std::string section_name() {
     return std::string("plugins.\"") + kPlugin + "\"";
 }
 
+/// The devmapper section's header in the file's own syntax: containerd 2's `version = 3` files
+/// quote plugin names with single quotes.
+std::string section_header(ContainerdSyntax syntax) {
+    return syntax == ContainerdSyntax::v3 ? "[plugins.'" + std::string(kPlugin) + "']"
+                                          : std::string(kHeader);
+}
+
+std::string render_section(const ContainerdDevmapperConfig& config, ContainerdSyntax syntax) {
+    std::string text = render_containerd_devmapper(config);
+    return section_header(syntax) + text.substr(text.find('\n'));
+}
+
+std::string value_text(const toml::node& node) {
+    std::ostringstream out;
+    node.visit([&](const auto& v) { out << v; });
+    return out.str();
+}
+
+/// A version-1 file names plugins by their short id (`[plugins.cri]`, `[plugins.linux]`);
+/// versions 2 and 3 by their full id, which always holds dots.
+std::optional<std::string> short_plugin_name(const toml::table& document) {
+    const auto* plugins = document.get_as<toml::table>("plugins");
+    if (!plugins)
+        return std::nullopt;
+    for (const auto& [key, node] : *plugins)
+        if (key.str().find('.') == std::string_view::npos)
+            return std::string(key.str());
+    return std::nullopt;
+}
+
+[[noreturn]] void refuse_version_1(const std::string& why) {
+    throw Error(Errc::unsupported, "merge", std::string(kFile),
+                why +
+                    ": containerd reads it as a version 1 config, where lvmkit's sections mean "
+                    "nothing; migrate it first with `containerd config migrate > config.toml.new` "
+                    "(containerd 1.7 and later) and put the result in place, then run setup again",
+                {}, 0);
+}
+
+/// The text and the document it must parse to, edited one part after the other. `text` is
+/// nullopt once a text edit could not keep the file's layout (the end re-serializes `expected`).
+struct Draft {
+    std::optional<std::string> text;
+    toml::table expected;
+    std::vector<std::string> notes;
+};
+
+/// Tries @p candidate as the draft's next text: taken when it parses to @p expected.
+bool try_text(Draft& draft, std::optional<std::string> candidate, const toml::table& expected) {
+    if (candidate && holds(*candidate, expected)) {
+        draft.text = std::move(candidate);
+        return true;
+    }
+    return false;
+}
+
+/// The draft's text parsed again, for the line numbers of its current tables.
+std::optional<toml::table> current(const Draft& draft) {
+    if (!draft.text)
+        return std::nullopt;
+    try {
+        return toml::parse(std::string_view(*draft.text), kFile);
+    } catch (const toml::parse_error&) {
+        return std::nullopt;
+    }
+}
+
+void merge_devmapper(Draft& draft, const ContainerdDevmapperConfig& config, ContainerdSyntax syntax,
+                     OnConflict on_conflict) {
+    const toml::table ours = section_table(config);
+    toml::node* plugins_node = draft.expected.get("plugins");
+    if (plugins_node && !plugins_node->is_table())
+        throw Error(Errc::conflict, "merge", std::string(kFile),
+                    "\"plugins\" is not a table; lvmkit will not replace it");
+    const toml::node* found = plugins_node ? plugins_node->as_table()->get(kPlugin) : nullptr;
+    const std::string section = render_section(config, syntax);
+    if (!found) {
+        toml::table expected = draft.expected;
+        if (!expected.get("plugins"))
+            expected.insert("plugins", toml::table{});
+        expected.get_as<toml::table>("plugins")->insert(kPlugin, ours);
+        draft.notes.push_back("add [" + section_name() + "] for pool " + config.pool_name);
+        if (!try_text(
+                draft,
+                draft.text ? std::optional(append_section(*draft.text, section)) : std::nullopt,
+                expected))
+            draft.text.reset();
+        draft.expected = std::move(expected);
+        return;
+    }
+    if (!found->is_table())
+        throw Error(Errc::conflict, "merge", std::string(kFile),
+                    section_name() + " is not a table; lvmkit will not replace it");
+    const toml::table table = *found->as_table();
+    for (const char* key : {"pool_name", "root_path"}) {
+        const auto have = table[key].value<std::string>();
+        const auto want = ours[key].value<std::string>();
+        if (!have || *have == *want)
+            continue;
+        if (on_conflict == OnConflict::refuse)
+            throw Error(Errc::conflict, "merge", std::string(kFile),
+                        section_name() + " has " + key + " = " + quoted(*have) + ", not " +
+                            quoted(*want) + " (pass OnConflict::replace to take it over)");
+        draft.notes.push_back(std::string("replace ") + key + " " + quoted(*have) + " with " +
+                              quoted(*want));
+    }
+    toml::table merged = table;
+    for (const auto& [key, node] : ours)
+        merged.insert_or_assign(key, node);
+    if (merged == table) {
+        draft.notes.push_back("[" + section_name() + "] already as wanted");
+        return;
+    }
+    toml::table expected = draft.expected;
+    expected.get_as<toml::table>("plugins")->insert_or_assign(kPlugin, merged);
+    draft.notes.push_back("update [" + section_name() + "] for pool " + config.pool_name);
+    std::optional<std::string> text;
+    const auto parsed = current(draft);
+    const auto* now = parsed ? parsed->at_path("plugins").as_table() : nullptr;
+    const auto* now_section = now ? now->get_as<toml::table>(kPlugin) : nullptr;
+    if (const auto extras = extra_lines(table, ours); extras && now_section)
+        text = splice(*draft.text, now_section->source().begin.line, section + *extras);
+    if (!try_text(draft, text, expected))
+        draft.text.reset();
+    draft.expected = std::move(expected);
+}
+
+/// Where the CRI plugin keeps its default snapshotter, in the file's syntax.
+struct CriPath {
+    std::vector<std::string> tables;  ///< from `plugins` down
+    std::string header;               ///< the table's header line
+};
+
+CriPath cri_path(ContainerdSyntax syntax) {
+    if (syntax == ContainerdSyntax::v3)
+        return {{"plugins", "io.containerd.cri.v1.images"},
+                "[plugins.'io.containerd.cri.v1.images']"};
+    return {{"plugins", "io.containerd.grpc.v1.cri", "containerd"},
+            "[plugins.\"io.containerd.grpc.v1.cri\".containerd]"};
+}
+
+std::string cri_name(ContainerdSyntax syntax) {
+    const std::string header = cri_path(syntax).header;
+    return header.substr(1, header.size() - 2);
+}
+
+/// The table at @p path in @p document, created (as tables) when @p create; nullptr when a
+/// part of the path is not a table.
+toml::table* table_at(toml::table& document, const std::vector<std::string>& path, bool create) {
+    toml::table* table = &document;
+    for (const auto& part : path) {
+        toml::node* next = table->get(part);
+        if (!next) {
+            if (!create)
+                return nullptr;
+            next = &table->insert(part, toml::table{}).first->second;
+        }
+        table = next->as_table();
+        if (!table)
+            return nullptr;
+    }
+    return table;
+}
+
+/// The line of @p lines (1-based @p line) when it holds nothing but the key @p key's value.
+bool line_is_key(const std::string& text, std::size_t line, const std::string& key) {
+    const auto lines = split_lines(text);
+    if (line == 0 || line > lines.size())
+        return false;
+    const std::string& l = lines[line - 1];
+    const auto first = l.find_first_not_of(" \t");
+    return first != std::string::npos && l.compare(first, key.size(), key) == 0;
+}
+
+std::string replace_line(const std::string& text, std::size_t line, const std::string& with) {
+    auto lines = split_lines(text);
+    std::string out;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        out += i + 1 == line ? with : lines[i];
+    return out;
+}
+
+std::string insert_after_line(const std::string& text, std::size_t line, const std::string& what) {
+    auto lines = split_lines(text);
+    std::string out;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        out += lines[i];
+        if (i + 1 == line) {
+            if (out.back() != '\n')
+                out += '\n';
+            out += what;
+        }
+    }
+    return out;
+}
+
+constexpr const char* kSnapshotterLine = "  snapshotter = \"devmapper\"\n";
+
+/// Candidate texts for setting the CRI default, most layout-keeping first.
+std::vector<std::string> cri_candidates(const Draft& draft, const CriPath& path) {
+    std::vector<std::string> out;
+    auto parsed = current(draft);  // not copied: a copy has no source lines
+    if (!parsed)
+        return out;
+    const toml::table* table = table_at(*parsed, path.tables, false);
+    if (table) {
+        if (const auto* value = table->get("snapshotter")) {
+            const std::size_t line = value->source().begin.line;
+            if (line_is_key(*draft.text, line, "snapshotter"))
+                out.push_back(replace_line(*draft.text, line, kSnapshotterLine));
+        } else {
+            out.push_back(
+                insert_after_line(*draft.text, table->source().begin.line, kSnapshotterLine));
+        }
+    }
+    out.push_back(append_section(*draft.text, path.header + "\n" + kSnapshotterLine));
+    return out;
+}
+
+void merge_cri_default(Draft& draft, ContainerdSyntax syntax, OnConflict on_conflict) {
+    const CriPath path = cri_path(syntax);
+    toml::table expected = draft.expected;
+    toml::table* table = table_at(expected, path.tables, true);
+    if (!table)
+        throw Error(Errc::conflict, "merge", std::string(kFile),
+                    cri_name(syntax) + " is not a table; lvmkit will not replace it");
+    const auto have = (*table)["snapshotter"].value<std::string>();
+    if (have && *have == "devmapper") {
+        draft.notes.push_back("[" + cri_name(syntax) + "] snapshotter already devmapper");
+        return;
+    }
+    if (have && on_conflict == OnConflict::refuse)
+        throw Error(Errc::conflict, "merge", std::string(kFile),
+                    "[" + cri_name(syntax) + "] has snapshotter = " + quoted(*have) +
+                        "; making devmapper the CRI default hides the images and containers "
+                        "Kubernetes has in it (pass OnConflict::replace to do it anyway)");
+    draft.notes.push_back(have ? "replace the CRI default snapshotter " + quoted(*have) +
+                                     " with \"devmapper\" in [" + cri_name(syntax) + "]"
+                               : "make devmapper the CRI default snapshotter in [" +
+                                     cri_name(syntax) + "]");
+    table->insert_or_assign("snapshotter", "devmapper");
+    bool taken = false;
+    for (auto& candidate : cri_candidates(draft, path))
+        if ((taken = try_text(draft, std::move(candidate), expected)))
+            break;
+    if (!taken)
+        draft.text.reset();
+    draft.expected = std::move(expected);
+}
+
+/// Removes `snapshotter = "devmapper"` from the CRI table, and the table's header when that
+/// leaves it empty (it is then the one lvmkit appended).
+void remove_cri_default(Draft& draft, ContainerdSyntax syntax) {
+    const CriPath path = cri_path(syntax);
+    toml::table expected = draft.expected;
+    toml::table* table = table_at(expected, path.tables, false);
+    if (!table || (*table)["snapshotter"].value<std::string>() != "devmapper") {
+        draft.notes.push_back("[" + cri_name(syntax) +
+                              "] does not make devmapper the default; left as it is");
+        return;
+    }
+    table->erase("snapshotter");
+    const bool now_empty = table->empty();
+    draft.notes.push_back("remove snapshotter = \"devmapper\" from [" + cri_name(syntax) + "]");
+    std::optional<std::string> text;
+    if (auto parsed = current(draft)) {
+        const toml::table* now = table_at(*parsed, path.tables, false);
+        const std::size_t line = now ? (*now)["snapshotter"].node()->source().begin.line : 0;
+        if (now && line_is_key(*draft.text, line, "snapshotter")) {
+            text = replace_line(*draft.text, line, "");
+            const std::size_t header = now->source().begin.line;
+            if (now_empty && header < line) {
+                // Drop the emptied table the way a setup appended it, when its text allows.
+                toml::table pruned = expected;
+                // The table and every ancestor it leaves empty (its header made them implicitly).
+                for (std::size_t depth = path.tables.size(); depth > 1; --depth) {
+                    std::vector<std::string> parent(path.tables.begin(),
+                                                    path.tables.begin() + (depth - 1));
+                    auto* up = table_at(pruned, parent, false);
+                    auto* child = up ? up->get_as<toml::table>(path.tables[depth - 1]) : nullptr;
+                    if (!child || !child->empty())
+                        break;
+                    up->erase(path.tables[depth - 1]);
+                }
+                drop_empty_plugins(pruned);
+                if (auto spliced = splice(*text, header, ""); spliced && holds(*spliced, pruned)) {
+                    draft.text = std::move(spliced);
+                    draft.expected = std::move(pruned);
+                    return;
+                }
+            }
+        }
+    }
+    if (!try_text(draft, text, expected))
+        draft.text.reset();
+    draft.expected = std::move(expected);
+}
+
+ConfigEdit finish(const std::string& original, const toml::table& document, Draft draft) {
+    if (draft.expected == document)
+        return {original, false, std::move(draft.notes)};
+    return edited(original, std::move(draft.text), draft.expected, std::move(draft.notes));
+}
+
 }  // namespace
 
 ContainerdDevmapperConfig containerd_devmapper_config(const VgName& vg, const LvName& pool,
@@ -239,76 +543,88 @@ std::string render_containerd_devmapper(const ContainerdDevmapperConfig& config)
     return out;
 }
 
+ContainerdVersion containerd_config_version(std::optional<std::string_view> existing) {
+    if (!existing)
+        return {ContainerdSyntax::v2, true, "a new config.toml gets version = 2"};
+    const toml::table document = parse_toml(*existing);
+    const toml::node* version = document.get("version");
+    if (version) {
+        const auto number = version->value<std::int64_t>();
+        if (number == 2)
+            return {ContainerdSyntax::v2, false, "config.toml has version = 2"};
+        if (number == 3)
+            return {ContainerdSyntax::v3, false, "config.toml has version = 3"};
+        if (number == 1)
+            refuse_version_1("config.toml has version = 1");
+        throw Error(Errc::unsupported, "merge", std::string(kFile),
+                    "version is " + value_text(*version) +
+                        "; lvmkit writes containerd configs of version 2 and 3");
+    }
+    if (const auto name = short_plugin_name(document))
+        refuse_version_1("config.toml has no version line and names plugin \"" + *name +
+                         "\" by its short, version-1 id ([plugins." + *name + "])");
+    if (existing->find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return {ContainerdSyntax::v2, true, "a new config.toml gets version = 2"};
+    return {ContainerdSyntax::v2, true,
+            "add version = 2: containerd reads a config.toml without a version line as version 1, "
+            "where the devmapper section is ignored (the file holds nothing version-1-specific)"};
+}
+
 ConfigEdit merge_containerd_config(std::optional<std::string_view> existing,
                                    const ContainerdDevmapperConfig& config,
                                    OnConflict on_conflict) {
-    const std::string section = render_containerd_devmapper(config);
+    validate(config);
     const std::string original(existing.value_or(""));
-    toml::table document = parse_toml(original);
-    const toml::table ours = section_table(config);
-
-    toml::node* plugins_node = document.get("plugins");
-    if (plugins_node && !plugins_node->is_table())
-        throw Error(Errc::conflict, "merge", std::string(kFile),
-                    "\"plugins\" is not a table; lvmkit will not replace it");
-    toml::node* current = plugins_node ? plugins_node->as_table()->get(kPlugin) : nullptr;
-    std::vector<std::string> notes;
-
-    if (!current) {
-        toml::table expected = document;
-        if (!expected.get("plugins"))
-            expected.insert("plugins", toml::table{});
-        expected.get_as<toml::table>("plugins")->insert(kPlugin, ours);
-        notes.push_back("add [" + section_name() + "] for pool " + config.pool_name);
-        return edited(original, append_section(original, section), expected, std::move(notes));
+    const toml::table document = parse_toml(original);
+    const ContainerdVersion version = containerd_config_version(existing);
+    Draft draft{original, document, {}};
+    if (!existing)
+        draft.notes.push_back("create config.toml");
+    merge_devmapper(draft, config, version.syntax, on_conflict);
+    if (config.cri_default)
+        merge_cri_default(draft, version.syntax, on_conflict);
+    if (version.add_version_line) {
+        draft.expected.insert("version", 2);
+        // A top-level key must come before the first table: the file's first line.
+        if (draft.text)
+            draft.text = "version = 2\n\n" + *draft.text;
+        if (existing)
+            draft.notes.push_back(version.reason);
     }
-    if (!current->is_table())
-        throw Error(Errc::conflict, "merge", std::string(kFile),
-                    section_name() + " is not a table; lvmkit will not replace it");
-    const toml::table& table = *current->as_table();
-    for (const char* key : {"pool_name", "root_path"}) {
-        const auto have = table[key].value<std::string>();
-        const auto want = ours[key].value<std::string>();
-        if (!have || *have == *want)
-            continue;
-        if (on_conflict == OnConflict::refuse)
-            throw Error(Errc::conflict, "merge", std::string(kFile),
-                        section_name() + " has " + key + " = " + quoted(*have) + ", not " +
-                            quoted(*want) + " (pass OnConflict::replace to take it over)");
-        notes.push_back(std::string("replace ") + key + " " + quoted(*have) + " with " +
-                        quoted(*want));
-    }
-    toml::table merged = table;
-    for (const auto& [key, node] : ours)
-        merged.insert_or_assign(key, node);
-    if (merged == table)
-        return {original, false, {"[" + section_name() + "] already as wanted"}};
-
-    toml::table expected = document;
-    expected.get_as<toml::table>("plugins")->insert_or_assign(kPlugin, merged);
-    notes.push_back("update [" + section_name() + "] for pool " + config.pool_name);
-    std::optional<std::string> text;
-    if (const auto extras = extra_lines(table, ours))
-        text = splice(original, table.source().begin.line, section + *extras);
-    return edited(original, text, expected, std::move(notes));
+    return finish(original, document, std::move(draft));
 }
 
 ConfigEdit remove_from_containerd_config(std::string_view existing,
                                          const ContainerdDevmapperConfig& config) {
     const std::string original(existing);
-    toml::table document = parse_toml(original);
-    auto* plugins = document.get_as<toml::table>("plugins");
+    const toml::table document = parse_toml(original);
+    const ContainerdSyntax syntax = document["version"].value<std::int64_t>() == 3
+                                        ? ContainerdSyntax::v3
+                                        : ContainerdSyntax::v2;
+    Draft draft{original, document, {}};
+    if (config.cri_default)
+        remove_cri_default(draft, syntax);
+    const auto* plugins = draft.expected.get_as<toml::table>("plugins");
     const toml::table* table = plugins ? plugins->get_as<toml::table>(kPlugin) : nullptr;
-    if (!table)
-        return {original, false, {"config.toml has no [" + section_name() + "]; left as it is"}};
-    if ((*table)["pool_name"].value<std::string>() != config.pool_name)
-        return {original, false, {"[" + section_name() + "] names another pool; left as it is"}};
-    const std::size_t header_line = table->source().begin.line;
-    toml::table expected = document;
-    expected.get_as<toml::table>("plugins")->erase(kPlugin);
-    drop_empty_plugins(expected);
-    return edited(original, splice(original, header_line, ""), expected,
-                  {"remove [" + section_name() + "]"});
+    if (!table) {
+        draft.notes.push_back("config.toml has no [" + section_name() + "]; left as it is");
+    } else if ((*table)["pool_name"].value<std::string>() != config.pool_name) {
+        draft.notes.push_back("[" + section_name() + "] names another pool; left as it is");
+    } else {
+        toml::table expected = draft.expected;
+        expected.get_as<toml::table>("plugins")->erase(kPlugin);
+        drop_empty_plugins(expected);
+        std::optional<std::string> text;
+        if (const auto parsed = current(draft))
+            if (const auto* now = parsed->at_path("plugins").as_table())
+                if (const auto* section = now->get_as<toml::table>(kPlugin))
+                    text = splice(*draft.text, section->source().begin.line, "");
+        if (!try_text(draft, text, expected))
+            draft.text.reset();
+        draft.expected = std::move(expected);
+        draft.notes.push_back("remove [" + section_name() + "]");
+    }
+    return finish(original, document, std::move(draft));
 }
 
 }  // namespace lvmkit

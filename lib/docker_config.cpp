@@ -254,6 +254,99 @@ ConfigEdit finish(const internal::JsonDocument& document, const Json& value,
     return edit;
 }
 
+// --- Docker >= 25: containerd's image store with the devmapper snapshotter ---------------
+
+constexpr const char* kSnapshotterDriver = "devmapper";
+constexpr const char* kFeatures = "features";
+constexpr const char* kSnapshotterFeature = "containerd-snapshotter";
+
+/// The legacy driver's `dm.thinpooldev` names @p thinpool_device (lvmkit's own earlier setup).
+bool legacy_setup_is_ours(const Json& doc, const std::string& thinpool_device) {
+    for (const auto& entry : read_storage_opts(doc)) {
+        const auto [name, value] = split_option(entry);
+        if (name == kThinPoolDev && same_value(name, value, thinpool_device))
+            return true;
+    }
+    return false;
+}
+
+void set_snapshotter_driver(Json& doc, const std::string& thinpool_device, OnConflict on_conflict,
+                            std::vector<std::string>& notes) {
+    const auto it = doc.find("storage-driver");
+    if (it == doc.end()) {
+        doc["storage-driver"] = kSnapshotterDriver;
+        notes.push_back("set storage-driver to devmapper (containerd's snapshotter)");
+        return;
+    }
+    if (it->is_string() && it->get<std::string>() == kSnapshotterDriver)
+        return;
+    if (it->is_string() && it->get<std::string>() == kDriver &&
+        legacy_setup_is_ours(doc, thinpool_device)) {
+        notes.push_back(
+            "replaced storage-driver devicemapper (the graph driver Docker 25 removed) with "
+            "devmapper, containerd's snapshotter on the same pool");
+        *it = kSnapshotterDriver;
+        return;
+    }
+    if (on_conflict == OnConflict::refuse)
+        throw Error(Errc::conflict, "merge", kDaemonJson,
+                    "storage-driver is " + it->dump() +
+                        "; switching Docker to containerd's devmapper snapshotter hides its "
+                        "existing images and containers (pass OnConflict::replace to do it "
+                        "anyway)");
+    notes.push_back("replaced storage-driver " + it->dump() + " with devmapper");
+    *it = kSnapshotterDriver;
+}
+
+void set_snapshotter_feature(Json& doc, OnConflict on_conflict, std::vector<std::string>& notes) {
+    auto features = doc.find(kFeatures);
+    if (features == doc.end()) {
+        doc[kFeatures] = Json::object();
+        features = doc.find(kFeatures);
+    }
+    if (!features->is_object())
+        throw Error(Errc::conflict, "merge", kDaemonJson,
+                    "\"features\" is " + std::string(features->type_name()) +
+                        ", not an object; lvmkit will not replace it");
+    const auto flag = features->find(kSnapshotterFeature);
+    if (flag != features->end() && flag->is_boolean() && flag->get<bool>())
+        return;
+    if (flag != features->end() && on_conflict == OnConflict::refuse)
+        throw Error(Errc::conflict, "merge", kDaemonJson,
+                    "features.containerd-snapshotter is " + flag->dump() +
+                        "; the devmapper snapshotter needs containerd's image store (pass "
+                        "OnConflict::replace to turn it on)");
+    (*features)[kSnapshotterFeature] = true;
+    notes.push_back("set features.containerd-snapshotter to true");
+}
+
+bool snapshotter_feature_on(const Json& features) {
+    const auto flag = features.find(kSnapshotterFeature);
+    return flag != features.end() && *flag == Json(true);
+}
+
+/// `dm.*` entries belong to the removed graph driver; dockerd refuses them in this mode.
+void drop_graph_driver_options(Json& doc, std::vector<std::string>& notes) {
+    if (doc.find("storage-opts") == doc.end())
+        return;
+    std::vector<std::string> opts = read_storage_opts(doc);
+    const auto kept = std::remove_if(opts.begin(), opts.end(), [&](const std::string& entry) {
+        if (split_option(entry).first.rfind("dm.", 0) != 0)
+            return false;
+        notes.push_back("removed storage-opts \"" + entry +
+                        "\" (an option of the devicemapper graph driver, invalid with "
+                        "containerd's snapshotter)");
+        return true;
+    });
+    if (kept == opts.end())
+        return;
+    opts.erase(kept, opts.end());
+    if (opts.empty())
+        doc.erase("storage-opts");
+    else
+        store_storage_opts(doc, opts);
+}
+
 }  // namespace
 
 KernelVersion parse_kernel_version(std::string_view release) {
@@ -446,6 +539,44 @@ ConfigEdit remove_from_daemon_json(std::string_view existing,
         doc.erase("storage-opts");
     else
         store_storage_opts(doc, opts);
+    return finish(document, doc, std::move(notes));
+}
+
+ConfigEdit merge_daemon_json_snapshotter(std::optional<std::string_view> existing,
+                                         const DockerSnapshotterConfig& config,
+                                         OnConflict on_conflict) {
+    const auto document = internal::load_json_object(existing, kDaemonJson);
+    Json doc = document.value;
+    std::vector<std::string> notes;
+    if (!existing)
+        notes.push_back("create daemon.json");
+    set_snapshotter_driver(doc, config.thinpool_device, on_conflict, notes);
+    set_snapshotter_feature(doc, on_conflict, notes);
+    drop_graph_driver_options(doc, notes);
+    return finish(document, doc, std::move(notes));
+}
+
+ConfigEdit remove_snapshotter_from_daemon_json(std::string_view existing) {
+    const auto document = internal::load_json_object(existing, kDaemonJson);
+    Json doc = document.value;
+    std::vector<std::string> notes;
+    const auto driver = doc.find("storage-driver");
+    const auto features = doc.find(kFeatures);
+    const bool ours = driver != doc.end() && driver->is_string() &&
+                      driver->get<std::string>() == kSnapshotterDriver && features != doc.end() &&
+                      features->is_object() && snapshotter_feature_on(*features);
+    if (!ours) {
+        notes.push_back(
+            "daemon.json does not use containerd's devmapper snapshotter; left as it is");
+        return finish(document, doc, std::move(notes));
+    }
+    // Erasing from an ordered_json moves its other members: no iterator is used after it.
+    features->erase(kSnapshotterFeature);
+    if (features->empty())
+        doc.erase(kFeatures);
+    doc.erase("storage-driver");
+    notes.push_back("removed storage-driver devmapper");
+    notes.push_back("removed features.containerd-snapshotter");
     return finish(document, doc, std::move(notes));
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <thread>
 
+#include "internal/consumer.hpp"
 #include "internal/setup_internal.hpp"
 #include "internal/spare_leftover.hpp"
 #include "lvmkit/dm.hpp"
@@ -355,11 +356,12 @@ class Run {
     }
 
     void write_consumer_config() {
-        const auto config = consumer_config(spec_, writer_);
-        if (!config || !config->changed)
-            return;
-        const auto written = writer_.write(config->path, config->content);
-        undo_.push_back({"restore " + config->path, [this, written] { writer_.undo(written); }});
+        for (const auto& file : consumer_files(spec_, writer_)) {
+            if (!file.changed)
+                continue;
+            const auto written = writer_.write(file.path, file.content);
+            undo_.push_back({"restore " + file.path, [this, written] { writer_.undo(written); }});
+        }
     }
 
     void backup_graph_dir() {
@@ -483,8 +485,9 @@ std::vector<std::string> Run::verify_with(lvm::Session& session, const ThinPoolS
     if (profile_dir.empty())
         profile_dir = session.profile_dir();
     verify_profile(spec, profile_dir, out);
-    if (const auto config = consumer_config(spec, writer); config && config->changed)
-        out.push_back(config->path + " does not carry the pool's settings");
+    for (const auto& file : consumer_files(spec, writer))
+        if (file.changed)
+            out.push_back(file.path + " does not carry the pool's settings");
     return out;
 }
 

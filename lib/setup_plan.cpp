@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "internal/consumer.hpp"
 #include "internal/device_identity.hpp"
 #include "internal/setup_internal.hpp"
 #include "internal/spare_leftover.hpp"
@@ -232,22 +233,6 @@ std::string headroom_warning(const ThinPoolSpec& spec, const ResolvedSizes& size
         format_human(Bytes(missing * extent)));
 }
 
-DeferredDeletion to_config(DeferredDeletionChoice choice) {
-    switch (choice) {
-        case DeferredDeletionChoice::enable:
-            return DeferredDeletion::enable;
-        case DeferredDeletionChoice::disable:
-            return DeferredDeletion::disable;
-        case DeferredDeletionChoice::automatic:
-            break;
-    }
-    return DeferredDeletion::automatic;
-}
-
-KernelDecision kernel_decision(const ThinPoolSpec& spec) {
-    return decide_deferred_deletion(running_kernel_release(), to_config(spec.deferred_deletion));
-}
-
 std::string join(const std::vector<std::string>& items, const char* separator) {
     std::string out;
     for (const auto& item : items) {
@@ -256,15 +241,6 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
         out += item;
     }
     return out;
-}
-
-// The config layer notes every edit; the plan repeats only those a reader must know about
-// (replaced or dropped settings, rewritten numbers), not the additions the step itself describes.
-bool is_routine_edit(const std::string& note) {
-    for (const char* prefix : {"create ", "set storage-driver", "added storage-opts", "add ["})
-        if (note.rfind(prefix, 0) == 0)
-            return true;
-    return false;
 }
 
 std::string devices_text(const ThinPoolSpec& spec) {
@@ -361,33 +337,6 @@ std::string pool_dm_device(const ThinPoolSpec& spec) {
     if (!table.empty() && std::holds_alternative<dm::ThinPoolTarget>(table.front().target))
         return name;
     return name + "-tpool";  // LVM's layered name once thin volumes use the pool
-}
-
-std::optional<ConsumerConfig> consumer_config(const ThinPoolSpec& spec, const FileWriter& writer) {
-    const OnConflict on_conflict =
-        spec.replace_conflicting_config ? OnConflict::replace : OnConflict::refuse;
-    ConsumerConfig out;
-    ConfigEdit edit;
-    if (spec.consumer == Consumer::docker) {
-        out.path = spec.daemon_json;
-        const auto existing = writer.read(out.path);
-        const auto config = docker_devicemapper_config(spec.vg, spec.pool, kernel_decision(spec));
-        edit =
-            merge_daemon_json(existing ? std::optional<std::string_view>(*existing) : std::nullopt,
-                              config, on_conflict);
-    } else if (spec.consumer == Consumer::containerd) {
-        out.path = spec.containerd_config;
-        const auto existing = writer.read(out.path);
-        edit = merge_containerd_config(
-            existing ? std::optional<std::string_view>(*existing) : std::nullopt,
-            containerd_devmapper_config(spec.vg, spec.pool), on_conflict);
-    } else {
-        return std::nullopt;
-    }
-    out.content = std::move(edit.text);
-    out.changed = edit.changed;
-    out.notes = std::move(edit.notes);
-    return out;
 }
 
 // A file setup will write must be writable now: finding a read-only or full filesystem only at
@@ -504,20 +453,7 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
             "Monitor " + pool + " with dmeventd (autoextend acts only on monitored pools)",
             is_pool && pool_lv->monitored);
 
-    if (const auto config = consumer_config(spec, writer)) {
-        if (config->changed)
-            check_writable(writer.root().resolve(config->path), config->content.size());
-        const std::string what =
-            spec.consumer == Consumer::docker
-                ? "storage-driver devicemapper, dm.thinpooldev=" + dm_path(spec.vg, spec.pool)
-                : "devmapper snapshotter on pool " + dm_name(spec.vg, spec.pool);
-        const std::string root = writer.root().path() == "/" ? "" : writer.root().path();
-        add(StepKind::write_daemon_config, "Write " + root + config->path + ": " + what,
-            !config->changed);
-        for (const auto& note : config->notes)
-            if (!is_routine_edit(note))
-                plan.decisions.push_back(config->path + ": " + note);
-    }
+    add_consumer_step(spec, writer, plan);
     if (const auto leftover = describe_spare_leftovers(spare_leftovers(spec, state.lvs));
         !leftover.empty() && !spare_to_adopt(spec, state.lvs))
         plan.decisions.push_back(leftover);
@@ -525,14 +461,6 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         add(StepKind::backup_graph_dir,
             "Move the contents of " + spec.graph_dir + " to " + spec.graph_dir + ".backup", false);
 
-    if (spec.consumer == Consumer::docker) {
-        plan.decisions.push_back(kernel_decision(spec).reason);
-        const auto advice = check_docker_version(
-            spec.docker_version ? std::optional<std::string_view>(*spec.docker_version)
-                                : std::nullopt);
-        if (advice.support != DockerSupport::supported)
-            plan.warnings.push_back(advice.message);
-    }
     plan.decisions.push_back(when_full_decision(spec));
     if (!plan.headroom.autoextend_enabled) {
         plan.decisions.push_back(describe(profile));

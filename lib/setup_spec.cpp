@@ -162,8 +162,14 @@ void validate_paths(const ThinPoolSpec& spec) {
                "must not contain '..' components; name the directory itself");
     if (spec.consumer == Consumer::docker)
         absolute("daemon.json path", spec.daemon_json);
-    if (spec.consumer == Consumer::containerd)
+    if (spec.consumer != Consumer::none)
         absolute("containerd config path", spec.containerd_config);
+    if (spec.cri_default_snapshotter &&
+        (spec.consumer == Consumer::none ||
+         (spec.consumer == Consumer::docker && spec.docker_storage == DockerStorage::devicemapper)))
+        refuse("the CRI default snapshotter",
+               "is set in containerd's config.toml: it needs consumer containerd or Docker's "
+               "snapshotter mode");
     if (spec.backup_graph_dir)
         absolute("graph directory", spec.graph_dir);
 }

@@ -6,12 +6,11 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "internal/consumer.hpp"
 #include "internal/pool_contents_read.hpp"
 #include "internal/setup_internal.hpp"
 #include "internal/spare_leftover.hpp"
-#include "lvmkit/containerd_config.hpp"
 #include "lvmkit/dm.hpp"
-#include "lvmkit/docker_config.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 
@@ -59,15 +58,7 @@ void read_profile(const ThinPoolSpec& spec, lvm::Session& session, PoolStatus& o
 }
 
 void read_config_agreement(const ThinPoolSpec& spec, PoolStatus& out) {
-    const FileWriter writer{TargetRoot(spec.target_root)};
-    const auto config = consumer_config(spec, writer);
-    if (!config)
-        return;
-    out.config_agrees = !config->changed;
-    const std::string root = spec.target_root == "/" ? "" : writer.root().path();
-    out.config_agreement.push_back(
-        root + config->path +
-        (config->changed ? ": does not point at this pool" : ": points at this pool"));
+    out.config_agreement = consumer_agreement(spec, out.config_agrees);
 }
 
 std::string bar(double percent) {
@@ -77,26 +68,6 @@ std::string bar(double percent) {
     for (int i = 0; i < kWidth; ++i)
         out += i < filled ? '#' : '.';
     return out + "]";
-}
-
-// Removes a consumer config's lvmkit entries, keeping the user's other settings.
-void remove_consumer_entries(const ThinPoolSpec& spec) {
-    if (spec.consumer == Consumer::none)
-        return;
-    const FileWriter writer{TargetRoot(spec.target_root)};
-    const std::string path =
-        spec.consumer == Consumer::docker ? spec.daemon_json : spec.containerd_config;
-    const auto existing = writer.read(path);
-    if (!existing)
-        return;
-    const ConfigEdit edit =
-        spec.consumer == Consumer::docker
-            ? remove_from_daemon_json(
-                  *existing, docker_devicemapper_config(spec.vg, spec.pool, KernelDecision{}))
-            : remove_from_containerd_config(*existing,
-                                            containerd_devmapper_config(spec.vg, spec.pool));
-    if (edit.changed)
-        writer.write(path, edit.text);
 }
 
 void remove_profile(const ThinPoolSpec& spec, lvm::Session& session) {

@@ -121,6 +121,33 @@ TEST_CASE("cli: consumer follows the config options", "[cli]") {
     CHECK(out.invocation->spec.containerd_config == "/etc/c.toml");
 }
 
+TEST_CASE("cli: --docker-storage, --containerd-config and --cri-default", "[cli]") {
+    using lvmkit::setup::DockerStorage;
+    auto out = parse({"setup", "--device", "/dev/sdb"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.docker_storage == DockerStorage::automatic);
+    CHECK_FALSE(out.invocation->spec.cri_default_snapshotter);
+    out = parse({"setup", "--device", "/dev/sdb", "--docker-storage", "snapshotter"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.consumer == Consumer::docker);
+    CHECK(out.invocation->spec.docker_storage == DockerStorage::snapshotter);
+    CHECK(out.invocation->spec.containerd_config == "/etc/containerd/config.toml");
+    out = parse({"setup", "--device", "/dev/sdb", "--docker-storage", "snapshotter",
+                 "--containerd-config", "/etc/c.toml", "--cri-default"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.consumer == Consumer::docker);
+    CHECK(out.invocation->spec.containerd_config == "/etc/c.toml");
+    CHECK(out.invocation->spec.cri_default_snapshotter);
+    out = parse({"setup", "--device", "/dev/sdb", "--docker-storage", "devicemapper"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.docker_storage == DockerStorage::devicemapper);
+    out = parse(
+        {"setup", "--device", "/dev/sdb", "--containerd-config", "/etc/c.toml", "--cri-default"});
+    REQUIRE(out.invocation);
+    CHECK(out.invocation->spec.consumer == Consumer::containerd);
+    CHECK(out.invocation->spec.cri_default_snapshotter);
+}
+
 TEST_CASE("cli: bad values are usage errors naming the option", "[cli]") {
     struct Case {
         std::vector<const char*> args;
@@ -178,6 +205,15 @@ TEST_CASE("cli: every value the library's spec check refuses is a usage error", 
         {{"plan", "--device", "sdb"}, "--device"},
         {{"plan", "--device", "/dev/sdb", "--device", "/dev/sdb"}, "--device"},
         {{"plan", "--existing-vg", "--data", "90%PVS"}, "--data"},
+        {{"plan", "--device", "/dev/sdb", "--docker-storage", "overlay2"}, "--docker-storage"},
+        {{"plan", "--device", "/dev/sdb", "--docker-storage", "devicemapper", "--containerd-config",
+          "/etc/c.toml"},
+         "--docker-storage"},
+        {{"plan", "--device", "/dev/sdb", "--docker-storage", "snapshotter", "--no-docker-config"},
+         "--docker-storage"},
+        {{"plan", "--device", "/dev/sdb", "--no-docker-config", "--cri-default"}, "--cri-default"},
+        {{"plan", "--device", "/dev/sdb", "--docker-storage", "devicemapper", "--cri-default"},
+         "--cri-default"},
     };
     for (const auto& c : cases) {
         const auto out = parse(c.args);

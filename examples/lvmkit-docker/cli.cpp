@@ -43,6 +43,8 @@ struct RawOptions {
     bool backup_graph_dir = false;
     bool existing_vg = false;
     std::string docker_version;
+    std::string docker_storage;
+    bool cri_default = false;
     bool replace_config = false;
     unsigned watch = 0;
     std::string config_part = "all";
@@ -68,7 +70,16 @@ void add_identity_options(CLI::App& app, RawOptions& raw) {
         ->capture_default_str();
     app.add_option("--containerd-config", raw.containerd_config,
                    "Configure containerd's devmapper snapshotter in this config.toml instead of "
-                   "Docker");
+                   "Docker (with --docker-storage snapshotter: the system containerd Docker "
+                   "uses; default /etc/containerd/config.toml)");
+    app.add_option("--docker-storage", raw.docker_storage,
+                   "snapshotter (Docker >= 25: containerd's image store, daemon.json + "
+                   "containerd's config.toml) or devicemapper (graph driver, Docker <= 24); "
+                   "default: from --docker-version, else the dockerd installed in --root")
+        ->check(CLI::IsMember({"snapshotter", "devicemapper"}));
+    app.add_flag("--cri-default", raw.cri_default,
+                 "Make devmapper the default snapshotter of containerd's CRI plugin "
+                 "(Kubernetes nodes)");
     app.add_flag("--no-docker-config", raw.no_docker_config,
                  "Write no daemon config (only the pool and its profile)");
 }
@@ -106,7 +117,8 @@ void add_pool_options(CLI::App& app, RawOptions& raw) {
         ->check(CLI::IsMember({"yes", "no", "auto"}))
         ->capture_default_str();
     app.add_option("--docker-version", raw.docker_version,
-                   "Docker version that will use the pool, for the deprecation warning");
+                   "Docker version that will use the pool: 25 and later get the snapshotter "
+                   "mode, older the devicemapper graph driver");
     app.add_flag("--replace-config", raw.replace_config,
                  "Replace another storage driver or pool in the existing daemon config");
 }
@@ -159,6 +171,37 @@ auto convert(const std::string& option, Convert&& fn) -> decltype(fn()) {
     }
 }
 
+// --containerd-config alone: containerd; with --docker-storage snapshotter: the system containerd
+// of Docker's snapshotter mode.
+void set_consumer(const RawOptions& raw, ThinPoolSpec& spec) {
+    using lvmkit::setup::Consumer;
+    using lvmkit::setup::DockerStorage;
+    if (raw.docker_storage == "snapshotter")
+        spec.docker_storage = DockerStorage::snapshotter;
+    if (raw.docker_storage == "devicemapper")
+        spec.docker_storage = DockerStorage::devicemapper;
+    if (!raw.docker_storage.empty() && raw.no_docker_config)
+        throw CLI::ValidationError("--docker-storage: contradicts --no-docker-config");
+    if (raw.docker_storage == "devicemapper" && !raw.containerd_config.empty())
+        throw CLI::ValidationError(
+            "--docker-storage: devicemapper writes no containerd config; drop --containerd-config "
+            "or use --docker-storage snapshotter");
+    if (!raw.containerd_config.empty())
+        spec.containerd_config = raw.containerd_config;
+    if (!raw.containerd_config.empty() && raw.docker_storage.empty())
+        spec.consumer = Consumer::containerd;
+    else if (raw.no_docker_config)
+        spec.consumer = Consumer::none;
+    if (raw.cri_default && spec.consumer == Consumer::none)
+        throw CLI::ValidationError(
+            "--cri-default: needs containerd's config.toml, which "
+            "--no-docker-config does not write");
+    if (raw.cri_default && spec.docker_storage == DockerStorage::devicemapper)
+        throw CLI::ValidationError(
+            "--cri-default: the devicemapper graph driver writes no containerd config");
+    spec.cri_default_snapshotter = raw.cri_default;
+}
+
 // Every value is checked here with the library's own rules, so a bad value is a usage error
 // (exit 2) naming its option, whichever command it is given to.
 ThinPoolSpec to_spec(const RawOptions& raw) {
@@ -207,12 +250,7 @@ ThinPoolSpec to_spec(const RawOptions& raw) {
     spec.monitor = !raw.no_monitor;
     spec.wipe_signatures = raw.wipe;
     spec.daemon_json = raw.daemon_json;
-    if (!raw.containerd_config.empty()) {
-        spec.consumer = lvmkit::setup::Consumer::containerd;
-        spec.containerd_config = raw.containerd_config;
-    } else if (raw.no_docker_config) {
-        spec.consumer = lvmkit::setup::Consumer::none;
-    }
+    set_consumer(raw, spec);
     spec.deferred_deletion = deferred_choice(raw.deferred);
     if (!raw.docker_version.empty())
         spec.docker_version = raw.docker_version;
@@ -272,6 +310,10 @@ Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
                                 "  lvmkit-docker setup --device /dev/sdb --device /dev/sdc --yes\n"
                                 "  lvmkit-docker setup --device /dev/sdb --containerd-config "
                                 "/etc/containerd/config.toml --yes\n"
+                                "  lvmkit-docker setup --device /dev/sdb --docker-storage "
+                                "snapshotter --yes\n"
+                                "  lvmkit-docker setup --device /dev/sdb --containerd-config "
+                                "/etc/containerd/config.toml --cri-default --yes\n"
                                 "  lvmkit-docker setup --device /dev/vdb --root /mnt/sysimage "
                                 "--yes --json\n\n") +
                     kExitCodesText);

@@ -21,6 +21,7 @@
 #include "cli.hpp"
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/docker_config.hpp"
+#include "lvmkit/docker_detect.hpp"
 #include "lvmkit/files.hpp"
 #include "lvmkit/log.hpp"
 #include "lvmkit/profile.hpp"
@@ -475,6 +476,19 @@ lvmkit::OnConflict on_conflict(const setup::ThinPoolSpec& spec) {
                                            : lvmkit::OnConflict::refuse;
 }
 
+// Docker's daemon.json of the snapshotter mode: asked for, or Docker 25 and later (found in --root
+// when no version is given).
+bool snapshotter_mode(const setup::ThinPoolSpec& spec) {
+    if (spec.docker_storage != setup::DockerStorage::automatic)
+        return spec.docker_storage == setup::DockerStorage::snapshotter;
+    auto version = spec.docker_version;
+    if (!version)
+        if (const auto found = lvmkit::find_installed_docker(spec.target_root))
+            version = found->version;
+    return version &&
+           lvmkit::check_docker_version(*version).support == lvmkit::DockerSupport::removed;
+}
+
 // What setup would write, merged with the files already under --root; writes nothing.
 int run_config(const Invocation& inv) {
     const auto& spec = inv.spec;
@@ -484,11 +498,14 @@ int run_config(const Invocation& inv) {
         const auto decision = lvmkit::decide_deferred_deletion(lvmkit::running_kernel_release(),
                                                                deferred(spec.deferred_deletion));
         const auto config = lvmkit::docker_devicemapper_config(spec.vg, spec.pool, decision);
+        const auto existing = read_under_root(spec.target_root, spec.daemon_json);
         parts.emplace_back(
             spec.daemon_json,
-            lvmkit::merge_daemon_json(read_under_root(spec.target_root, spec.daemon_json), config,
-                                      on_conflict(spec))
-                .text);
+            snapshotter_mode(spec)
+                ? lvmkit::merge_daemon_json_snapshotter(existing, {config.thinpool_device},
+                                                        on_conflict(spec))
+                      .text
+                : lvmkit::merge_daemon_json(existing, config, on_conflict(spec)).text);
     }
     if (all || inv.config_part == ConfigPart::profile) {
         lvmkit::LvmProfile profile;
@@ -499,7 +516,8 @@ int run_config(const Invocation& inv) {
                            lvmkit::render_profile(profile));
     }
     if (all || inv.config_part == ConfigPart::containerd) {
-        const auto config = lvmkit::containerd_devmapper_config(spec.vg, spec.pool);
+        auto config = lvmkit::containerd_devmapper_config(spec.vg, spec.pool);
+        config.cri_default = spec.cri_default_snapshotter;
         parts.emplace_back(spec.containerd_config,
                            lvmkit::merge_containerd_config(
                                read_under_root(spec.target_root, spec.containerd_config), config,

@@ -28,7 +28,34 @@ struct ContainerdDevmapperConfig {
     std::optional<bool> discard_blocks;
     /// `ext4` or `xfs` (`fs_type`), unset: containerd's default (ext4).
     std::optional<std::string> fs_type;
+    /// Also make devmapper the CRI plugin's default snapshotter (Kubernetes nodes): version 2
+    /// `[plugins."io.containerd.grpc.v1.cri".containerd] snapshotter = "devmapper"`, version 3
+    /// `[plugins.'io.containerd.cri.v1.images'] snapshotter = "devmapper"`.
+    bool cri_default = false;
 };
+
+/// The config.toml syntax a file is written in: its top-level `version`.
+enum class ContainerdSyntax {
+    v2 = 2,  ///< `version = 2`: containerd 1.5 .. 2.x; plugin sections by their full id
+    v3 = 3,  ///< `version = 3`: containerd 2.x; the CRI plugin split into cri.v1.images/runtime
+};
+
+/// How lvmkit reads and edits a config.toml, and why.
+struct ContainerdVersion {
+    ContainerdSyntax syntax = ContainerdSyntax::v2;  ///< the syntax edits are made in
+    bool add_version_line = false;  ///< the file has no `version` line: lvmkit adds `version = 2`
+    std::string reason;             ///< one sentence for the plan
+};
+
+/// Decides the syntax of config.toml text (std::nullopt: no file yet, which gets `version = 2`).
+/// A file without a `version` line that holds nothing version-1-specific gets `version = 2`
+/// added: containerd reads a file without the line as version 1, where the devmapper section
+/// means nothing.
+/// @throws Error(Errc::unsupported) for a version-1 file (`version = 1`, or no version line and
+///         plugins named by their short id such as `[plugins.cri]`), with the hint to run
+///         `containerd config migrate`; for a version other than 1, 2 or 3;
+///         Error(Errc::parse_error) for invalid TOML.
+ContainerdVersion containerd_config_version(std::optional<std::string_view> existing);
 
 /// The settings for pool @p vg/@p pool.
 ContainerdDevmapperConfig containerd_devmapper_config(const VgName& vg, const LvName& pool,
@@ -49,6 +76,12 @@ std::string render_containerd_devmapper(const ContainerdDevmapperConfig& config)
 
 /// Merges the section into config.toml text (std::nullopt: no file yet), parsed with toml++.
 ///
+/// The file's version decides the syntax (containerd_config_version()): a new file starts with
+/// `version = 2`, a file without a version line gets one (with a note), version 2 and 3 files are
+/// edited in their own syntax, a version-1 file is refused before anything is edited. With
+/// `cri_default` the CRI plugin's default snapshotter is set too (refused when it names another
+/// snapshotter, unless @p on_conflict is replace).
+///
 /// A missing section is appended to the text as it is, so other sections keep their comments
 /// and layout; an existing one is replaced in place. Either way the result is parsed again and
 /// checked to hold exactly the original document with our section set; if the text edit can not
@@ -56,14 +89,16 @@ std::string render_containerd_devmapper(const ContainerdDevmapperConfig& config)
 /// toml++ instead and a note says comments were not kept. An identical section leaves the text
 /// byte for byte (changed = false).
 /// @throws Error(Errc::parse_error) for invalid TOML, naming line and column;
+///         Error(Errc::unsupported) for a version-1 file, as containerd_config_version();
 ///         Error(Errc::conflict) when the section names another pool_name or root_path, or
 ///         `plugins` is not a table, unless @p on_conflict is replace.
 ConfigEdit merge_containerd_config(std::optional<std::string_view> existing,
                                    const ContainerdDevmapperConfig& config,
                                    OnConflict on_conflict = OnConflict::refuse);
 
-/// The inverse for teardown: removes the section when it names our pool; anything else is left
-/// as it is (changed = false, with a note).
+/// The inverse for teardown: removes the section when it names our pool, and with `cri_default`
+/// the CRI default `snapshotter = "devmapper"` (and its table when that leaves it empty);
+/// anything else is left as it is (changed = false, with a note). The `version` line stays.
 /// @throws Error(Errc::parse_error) for invalid TOML.
 ConfigEdit remove_from_containerd_config(std::string_view existing,
                                          const ContainerdDevmapperConfig& config);

@@ -144,4 +144,31 @@ ConfigEdit merge_daemon_json(std::optional<std::string_view> existing,
 ConfigEdit remove_from_daemon_json(std::string_view existing,
                                    const DockerDevicemapperConfig& config);
 
+/// Docker 25 and later with containerd's image store: `"storage-driver": "devmapper"` names
+/// containerd's devmapper snapshotter, which the system containerd's config.toml points at the
+/// pool (merge_containerd_config()).
+struct DockerSnapshotterConfig {
+    /// The pool's `/dev/mapper/<dm name>`: a devicemapper graph-driver setup naming it is
+    /// lvmkit's own earlier one, which the merge converts without asking.
+    std::string thinpool_device;
+};
+
+/// Merges the snapshotter mode into daemon.json text (std::nullopt: the file does not exist):
+/// `"storage-driver": "devmapper"` and `"features": {"containerd-snapshotter": true}` are set,
+/// every `dm.*` entry of `storage-opts` (the removed graph driver's, invalid in this mode) is
+/// dropped, and every other key stays. The text is kept byte for byte when nothing changes.
+/// @throws Error(Errc::parse_error) as merge_daemon_json() does;
+///         Error(Errc::conflict) for another storage-driver (the devicemapper graph driver on
+///         another pool included), `containerd-snapshotter` set to false, or `features` that is
+///         not an object, unless @p on_conflict is replace (`features` never is replaced).
+ConfigEdit merge_daemon_json_snapshotter(std::optional<std::string_view> existing,
+                                         const DockerSnapshotterConfig& config,
+                                         OnConflict on_conflict = OnConflict::refuse);
+
+/// The inverse, for teardown: when daemon.json has `"storage-driver": "devmapper"` with
+/// `containerd-snapshotter` on, removes both (and `features` when it ends up empty); anything
+/// else is left as it is (changed = false, with a note).
+/// @throws Error(Errc::parse_error) as merge_daemon_json() does.
+ConfigEdit remove_snapshotter_from_daemon_json(std::string_view existing);
+
 }  // namespace lvmkit

@@ -7,6 +7,7 @@
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/docker_config.hpp"
+#include "lvmkit/docker_detect.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/files.hpp"
 #include "lvmkit/log.hpp"

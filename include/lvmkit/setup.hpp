@@ -31,6 +31,19 @@ enum class Consumer {
     none,        ///< only the pool and its LVM profile
 };
 
+/// How Docker keeps its images on the pool (consumer `docker`).
+enum class DockerStorage {
+    /// Chosen from `docker_version` when given, else from the Docker installed inside
+    /// `target_root` (find_installed_docker()): 25 and later `snapshotter`, older
+    /// `devicemapper`; no Docker found: `snapshotter` when `daemon_json` already names
+    /// containerd's devmapper snapshotter, else `devicemapper`. The plan says which and why.
+    automatic,
+    devicemapper,  ///< the devicemapper graph driver: daemon.json only (Docker 24 and older)
+    /// containerd's image store with its devmapper snapshotter (Docker 25 and later):
+    /// daemon.json and the system containerd's config.toml (`containerd_config`)
+    snapshotter,
+};
+
 /// Whether Docker's `dm.use_deferred_deletion` is written.
 enum class DeferredDeletionChoice {
     automatic,  ///< when the running kernel is 3.18 or later
@@ -107,8 +120,14 @@ struct ThinPoolSpec {
     Consumer consumer = Consumer::docker;  ///< which runtime configuration to write
     /// Docker's config file (consumer `docker`), inside `target_root`.
     std::string daemon_json = "/etc/docker/daemon.json";
-    /// containerd's config file (consumer `containerd`), inside `target_root`.
+    /// containerd's config file (consumer `containerd`, and consumer `docker` in snapshotter
+    /// mode: the system containerd that dockerd connects to), inside `target_root`.
     std::string containerd_config = "/etc/containerd/config.toml";
+    /// Docker's graph driver or containerd's snapshotter (consumer `docker`).
+    DockerStorage docker_storage = DockerStorage::automatic;
+    /// Make devmapper the CRI plugin's default snapshotter in `containerd_config` (Kubernetes
+    /// nodes); teardown takes it out again. Not with Docker's devicemapper graph driver.
+    bool cri_default_snapshotter = false;
     /// Docker's `dm.use_deferred_deletion` (consumer `docker`).
     DeferredDeletionChoice deferred_deletion = DeferredDeletionChoice::automatic;
     /// The Docker version that will use the pool (e.g. "24.0.7"), for the deprecation warning.
@@ -137,7 +156,7 @@ enum class StepKind {
     write_profile,        ///< the LVM metadata profile file
     attach_profile,       ///< `lvchange --metadataprofile`
     enable_monitoring,    ///< `lvchange --monitor y`
-    write_daemon_config,  ///< daemon.json or containerd's config.toml
+    write_daemon_config,  ///< the consumer's files: daemon.json and/or containerd's config.toml
     backup_graph_dir,     ///< `/var/lib/docker/*` to `/var/lib/docker.backup/`
     /// Teardown: `lvremove` the pool (its thin volumes first, when forced) and the metadata LV
     /// of a setup stopped before the conversion.

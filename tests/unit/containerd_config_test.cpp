@@ -1,5 +1,6 @@
 #include "lvmkit/containerd_config.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -88,7 +89,7 @@ TEST_CASE("containerd config.toml merge appends and keeps everything else as it 
     const auto config = pool_config();
     SECTION("no file") {
         const auto edit = lvmkit::merge_containerd_config(std::nullopt, config);
-        CHECK(edit.text == kSection);
+        CHECK(edit.text == "version = 2\n\n" + kSection);
         CHECK(edit.changed);
     }
     SECTION("a hand-edited file keeps its comments and layout") {
@@ -117,7 +118,7 @@ TEST_CASE("containerd config.toml merge: an existing section", "[config][contain
     const auto config = pool_config();
     SECTION("the same values written differently change nothing") {
         const std::string same =
-            "[plugins]\n[plugins.\"io.containerd.snapshotter.v1.devmapper\"]\n"
+            "version = 2\n[plugins]\n[plugins.\"io.containerd.snapshotter.v1.devmapper\"]\n"
             "base_image_size='10GiB'\npool_name = \"containerd-thin--pool\"\n"
             "root_path = \"/var/lib/containerd/devmapper\" # here\n";
         const auto edit = lvmkit::merge_containerd_config(same, config);
@@ -125,7 +126,7 @@ TEST_CASE("containerd config.toml merge: an existing section", "[config][contain
         CHECK(edit.text == same);
     }
     const std::string other_pool =
-        "# top\n[plugins.\"io.containerd.snapshotter.v1.devmapper\"]\n"
+        "version = 2\n# top\n[plugins.\"io.containerd.snapshotter.v1.devmapper\"]\n"
         "  pool_name = \"other-pool\"\n"
         "  root_path = \"/var/lib/containerd/devmapper\"\n"
         "  base_image_size = \"8GB\"\n  discard_blocks = true\n"
@@ -138,7 +139,7 @@ TEST_CASE("containerd config.toml merge: an existing section", "[config][contain
     }
     SECTION("replace rewrites the section in place, keeps its other keys and the rest") {
         const auto edit = lvmkit::merge_containerd_config(other_pool, config, OnConflict::replace);
-        CHECK(edit.text == "# top\n" + kSection +
+        CHECK(edit.text == "version = 2\n# top\n" + kSection +
                                "  discard_blocks = true\n"
                                "\n# the grpc socket\n[grpc]\n  address = \"/run/x.sock\"\n");
         CHECK_FALSE(lvmkit::merge_containerd_config(edit.text, config).changed);
@@ -146,7 +147,7 @@ TEST_CASE("containerd config.toml merge: an existing section", "[config][contain
     SECTION("base_image_size alone is updated without a conflict") {
         auto bigger = config;
         bigger.base_image_size = Bytes::GiB(20);
-        const auto edit = lvmkit::merge_containerd_config(kSection, bigger);
+        const auto edit = lvmkit::merge_containerd_config("version = 2\n" + kSection, bigger);
         CHECK(edit.changed);
         CHECK(edit.text.find("base_image_size = \"20GiB\"") != std::string::npos);
     }
@@ -196,5 +197,121 @@ TEST_CASE("containerd config.toml inverse leaves other pools alone", "[config][c
         const std::string middle = "version = 2\n" + kSection + "\n[grpc]\n  address = \"a\"\n";
         const auto removed = lvmkit::remove_from_containerd_config(middle, pool_config());
         CHECK(removed.text == "version = 2\n\n[grpc]\n  address = \"a\"\n");
+    }
+}
+
+TEST_CASE("containerd config.toml versions: new files and files without a version line get 2",
+          "[config][containerd][versions]") {
+    const auto config = pool_config();
+    SECTION("a new file starts with version = 2") {
+        const auto edit = lvmkit::merge_containerd_config(std::nullopt, config);
+        CHECK(edit.text.rfind("version = 2\n\n[plugins.\"io.containerd", 0) == 0);
+        CHECK(lvmkit::containerd_config_version(std::nullopt).syntax ==
+              lvmkit::ContainerdSyntax::v2);
+    }
+    SECTION("no version line, nothing version-1-specific: version = 2 added, and said") {
+        const std::string docker_shipped =
+            "#   Copyright 2018-2022 Docker Inc.\n\ndisabled_plugins = [\"cri\"]\n\n"
+            "[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"/opt/containerd\"\n";
+        const auto version = lvmkit::containerd_config_version(docker_shipped);
+        CHECK(version.add_version_line);
+        const auto edit = lvmkit::merge_containerd_config(docker_shipped, config);
+        CHECK(edit.text == "version = 2\n\n" + docker_shipped + "\n" + kSection);
+        CHECK(std::any_of(edit.notes.begin(), edit.notes.end(), [](const std::string& note) {
+            return note.find("add version = 2") != std::string::npos &&
+                   note.find("read") != std::string::npos;
+        }));
+        CHECK_FALSE(lvmkit::merge_containerd_config(edit.text, config).changed);
+    }
+    SECTION("an existing version 2 file keeps its syntax and gets no second version line") {
+        const auto edit = lvmkit::merge_containerd_config(kUserConfig, config);
+        const auto first = edit.text.find("version = 2");
+        CHECK(edit.text.find("version = 2", first + 1) == std::string::npos);
+    }
+}
+
+TEST_CASE("containerd config.toml versions: version 3 is merged in its own syntax",
+          "[config][containerd][versions]") {
+    auto config = pool_config();
+    const std::string v3 =
+        "version = 3\n\n[plugins.'io.containerd.cri.v1.runtime']\n"
+        "  enable_selinux = false\n";
+    const auto edit = lvmkit::merge_containerd_config(v3, config);
+    CHECK(edit.text == v3 + "\n[plugins.'io.containerd.snapshotter.v1.devmapper']\n" +
+                           kSection.substr(kSection.find('\n') + 1));
+    CHECK_FALSE(lvmkit::merge_containerd_config(edit.text, config).changed);
+    SECTION("the CRI default is io.containerd.cri.v1.images") {
+        config.cri_default = true;
+        const auto cri = lvmkit::merge_containerd_config(v3, config);
+        CHECK(cri.text.find("[plugins.'io.containerd.cri.v1.images']\n  snapshotter = "
+                            "\"devmapper\"\n") != std::string::npos);
+        CHECK(cri.text.find("io.containerd.grpc.v1.cri") == std::string::npos);
+        CHECK_FALSE(lvmkit::merge_containerd_config(cri.text, config).changed);
+        const auto removed = lvmkit::remove_from_containerd_config(cri.text, config);
+        CHECK(removed.text == v3);
+    }
+}
+
+TEST_CASE("containerd config.toml versions: a version 1 file is refused, never half-edited",
+          "[config][containerd][versions]") {
+    const auto config = pool_config();
+    for (const std::string& v1 :
+         {std::string("[plugins.cri]\n  sandbox_image = \"pause:3.1\"\n"),
+          std::string("[plugins]\n  [plugins.linux]\n    shim = \"containerd-shim\"\n"),
+          std::string("version = 1\n")}) {
+        CAPTURE(v1);
+        CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config(v1, config), Error,
+                             has_code_and_text(Errc::unsupported, "containerd config migrate"));
+        CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config(v1, config, OnConflict::replace),
+                             Error, has_code_and_text(Errc::unsupported, "version 1"));
+    }
+    CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config("version = 4\n", config), Error,
+                         has_code_and_text(Errc::unsupported, "version is 4"));
+}
+
+TEST_CASE("containerd config.toml: the CRI default snapshotter (version 2)",
+          "[config][containerd][cri]") {
+    auto config = pool_config();
+    config.cri_default = true;
+    const std::string cri_header = "[plugins.\"io.containerd.grpc.v1.cri\".containerd]";
+    SECTION("a new file gets the CRI table after the devmapper section") {
+        const auto edit = lvmkit::merge_containerd_config(std::nullopt, config);
+        CHECK(edit.text == "version = 2\n\n" + kSection + "\n" + cri_header +
+                               "\n  snapshotter = \"devmapper\"\n");
+        const auto removed = lvmkit::remove_from_containerd_config(edit.text, config);
+        CHECK(removed.text == "version = 2\n");
+    }
+    const std::string k8s =
+        "version = 2\n\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
+        "  sandbox_image = \"pause:3.9\"\n  " +
+        cri_header +
+        "\n    default_runtime_name = \"runc\" # kept\n"
+        "    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n"
+        "      runtime_type = \"io.containerd.runc.v2\"\n";
+    SECTION("an existing CRI table gets the key under its header, the rest kept") {
+        const auto edit = lvmkit::merge_containerd_config(k8s, config);
+        CHECK(edit.text.find(cri_header + "\n  snapshotter = \"devmapper\"\n    "
+                                          "default_runtime_name = \"runc\" # kept\n") !=
+              std::string::npos);
+        CHECK_FALSE(lvmkit::merge_containerd_config(edit.text, config).changed);
+        SECTION("teardown takes out what it added, nothing else") {
+            const auto removed = lvmkit::remove_from_containerd_config(edit.text, config);
+            CHECK(removed.text == k8s);
+        }
+    }
+    SECTION("another default snapshotter is a conflict unless replaced") {
+        const std::string overlay =
+            "version = 2\n" + cri_header + "\n  snapshotter = \"overlayfs\"\n";
+        CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config(overlay, config), Error,
+                             has_code_and_text(Errc::conflict, "snapshotter = \"overlayfs\""));
+        const auto edit = lvmkit::merge_containerd_config(overlay, config, OnConflict::replace);
+        CHECK(edit.text.find("snapshotter = \"devmapper\"") != std::string::npos);
+        CHECK(edit.text.find("overlayfs") == std::string::npos);
+    }
+    SECTION("without cri_default teardown leaves a devmapper default alone") {
+        const auto edit = lvmkit::merge_containerd_config(k8s, config);
+        config.cri_default = false;
+        const auto removed = lvmkit::remove_from_containerd_config(edit.text, config);
+        CHECK(removed.text.find("snapshotter = \"devmapper\"") != std::string::npos);
     }
 }

@@ -1,5 +1,6 @@
 #include "lvmkit/docker_config.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -399,4 +400,73 @@ TEST_CASE("daemon.json merge says when a number is written back in another spell
                       "number 1e3 is written back as 1000.0", "number 1.10 is written back as 1.1",
                       "number 18446744073709551616 is written back as 1.8446744073709552e+19"});
     CHECK_FALSE(lvmkit::merge_daemon_json(edit.text, seed_config()).changed);
+}
+
+TEST_CASE("daemon.json snapshotter mode (Docker 25 and later)", "[config][docker][snapshotter]") {
+    const lvmkit::DockerSnapshotterConfig config{"/dev/mapper/docker-thinpool"};
+    const std::string wanted = R"({
+  "storage-driver": "devmapper",
+  "features": {
+    "containerd-snapshotter": true
+  }
+}
+)";
+    SECTION("a new file") {
+        const auto edit = lvmkit::merge_daemon_json_snapshotter(std::nullopt, config);
+        CHECK(edit.text == wanted);
+        CHECK(edit.changed);
+        CHECK_FALSE(lvmkit::merge_daemon_json_snapshotter(edit.text, config).changed);
+        const auto removed = lvmkit::remove_snapshotter_from_daemon_json(edit.text);
+        CHECK(removed.text == "{}\n");
+    }
+    SECTION("the user's keys and features stay; lvmkit's legacy dm.* options go") {
+        const std::string legacy = kSeedOutput.substr(0, kSeedOutput.size() - 2) +
+                                   ",\n  \"log-level\": \"warn\",\n  \"features\": {\"buildkit\": "
+                                   "true}\n}\n";
+        const auto edit = lvmkit::merge_daemon_json_snapshotter(legacy, config);
+        CHECK(edit.text == R"({
+  "storage-driver": "devmapper",
+  "log-level": "warn",
+  "features": {
+    "buildkit": true,
+    "containerd-snapshotter": true
+  }
+}
+)");
+        CHECK(std::count_if(edit.notes.begin(), edit.notes.end(), [](const std::string& n) {
+                  return n.rfind("removed storage-opts \"dm.", 0) == 0;
+              }) == 3);
+        SECTION("teardown takes back what it added, nothing else") {
+            const auto removed = lvmkit::remove_snapshotter_from_daemon_json(edit.text);
+            CHECK(removed.text == R"({
+  "log-level": "warn",
+  "features": {
+    "buildkit": true
+  }
+}
+)");
+        }
+    }
+    SECTION("another storage driver, another pool's devicemapper, or the feature off conflict") {
+        for (const std::string& text :
+             {std::string(R"({"storage-driver": "overlay2"})"),
+              std::string(R"({"storage-driver": "devicemapper", "storage-opts": )"
+                          R"(["dm.thinpooldev=/dev/mapper/other-pool"]})"),
+              std::string(R"({"features": {"containerd-snapshotter": false}})")}) {
+            CAPTURE(text);
+            CHECK_THROWS_MATCHES(lvmkit::merge_daemon_json_snapshotter(text, config), Error,
+                                 has_code_and_text(Errc::conflict, "OnConflict::replace"));
+            const auto replaced =
+                lvmkit::merge_daemon_json_snapshotter(text, config, OnConflict::replace);
+            CHECK_FALSE(lvmkit::merge_daemon_json_snapshotter(replaced.text, config).changed);
+        }
+        CHECK_THROWS_MATCHES(lvmkit::merge_daemon_json_snapshotter(R"({"features": 1})", config,
+                                                                   OnConflict::replace),
+                             Error, has_code_and_text(Errc::conflict, "not an object"));
+    }
+    SECTION("teardown leaves a file of another mode alone") {
+        const auto removed = lvmkit::remove_snapshotter_from_daemon_json(kSeedOutput);
+        CHECK_FALSE(removed.changed);
+        CHECK(removed.text == kSeedOutput);
+    }
 }
