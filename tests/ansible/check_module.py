@@ -147,11 +147,11 @@ def check_command_lines(mod):
     check('plan gets the same options without --yes',
           sorted(plan[1:]) == sorted([a for a in setup[1:] if a != '--yes']), plan)
     teardown = mod.command_args('teardown', everything)
-    check('teardown with force: --force, devices, the profile\'s values, no runtime mode',
+    check('teardown with force: --force, devices, the profile\'s values, the runtime mode',
           '--force' in teardown and '--yes' in teardown and '--device=/dev/sdb' in teardown
           and '--autoextend-threshold=70' in teardown and '--profile=prof' in teardown
-          and not [a for a in teardown if a.startswith(('--docker-storage', '--cri-default',
-                                                         '--wipe'))], teardown)
+          and '--docker-storage=snapshotter' in teardown and '--cri-default' in teardown
+          and not [a for a in teardown if a.startswith('--wipe')], teardown)
     plain = params_with(mod, devices=['/dev/sdb'], state='absent')
     check('teardown never gets --force unless force is true',
           '--force' not in mod.command_args('teardown', plain))
@@ -173,9 +173,6 @@ def cli_help_options(binary, command):
 
 
 def check_against_cli(mod, binary):
-    # docker_storage and cri_default map to options of lvmkit's runtime-mode release: checked
-    # once that CLI has them, skipped (and said so) before.
-    future = {'--docker-storage', '--cri-default'}
     everything = params_with(
         mod, devices=['/dev/sdb'], vg='v', pool='p', data_size='1G', meta_size='8M', chunk='1M',
         zero=True, autoextend_threshold=70, autoextend_percent=10, profile='x', monitor=False,
@@ -186,12 +183,9 @@ def check_against_cli(mod, binary):
     for command in ('plan', 'setup', 'teardown', 'config'):
         known = cli_help_options(binary, command)
         used = {arg.split('=')[0] for arg in mod.command_args(command, everything)[1:]}
-        missing = used - known - (future - known)
+        missing = used - known
         check('lvmkit-docker %s --help knows every option the module passes' % command,
               not missing, sorted(missing))
-        for option in sorted(future & used - known):
-            print('note %s %s: not in this lvmkit-docker yet (runtime-mode release)' %
-                  (command, option))
 
 
 def code_blocks(text, language):

@@ -130,16 +130,14 @@ options:
         through containerd's devmapper snapshotter (C(daemon.json) and containerd's
         C(config.toml)); C(devicemapper) is the graph driver of Docker 24 and older.
       - Unset lets lvmkit-docker decide (from I(docker_version), or the installed dockerd).
-      - Needs an lvmkit-docker that has the option (lvmkit's runtime-mode release); an older one
-        fails the task with exit 2 naming the option.
-      - Passed to C(plan), C(setup) and C(config), not to C(teardown).
+      - Passed to C(teardown) too, so it takes back the entries of the same mode.
     type: str
     choices: [snapshotter, devicemapper]
   cri_default:
     description:
       - Make devmapper the default snapshotter of containerd's CRI plugin, for Kubernetes nodes
-        (C(--cri-default)). Same lvmkit-docker requirement as I(docker_storage).
-      - Passed to C(plan), C(setup) and C(config), not to C(teardown).
+        (C(--cri-default)); needs containerd's C(config.toml) (I(containerd_config) or
+        I(docker_storage=snapshotter)).
     type: bool
     default: false
   docker_version:
@@ -401,17 +399,13 @@ def device_args(params, flags=None):
     return args + flag_options(params, DEVICE_FLAGS if flags is None else flags)
 
 
-# Not given to teardown: the options of lvmkit's runtime-mode release, which teardown may not take.
-RUNTIME_MODE_OPTIONS = ('--docker-storage', '--cri-default')
-
-
 def command_args(command, params):
     """The lvmkit-docker arguments of one command, --json last."""
     args = [command] + identity_args(params)
-    if command in ('plan', 'setup', 'config'):
+    # teardown too: the pool's values tell it which profile is lvmkit's, the runtime mode which
+    # config entries are.
+    if command in ('plan', 'setup', 'config', 'teardown'):
         args += pool_args(params)
-    if command == 'teardown':  # the pool's values tell teardown which profile is lvmkit's
-        args += [arg for arg in pool_args(params) if not arg.startswith(RUNTIME_MODE_OPTIONS)]
     if command in ('plan', 'setup'):
         args += device_args(params)
     if command == 'teardown':
