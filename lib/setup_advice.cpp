@@ -64,7 +64,7 @@ Advice read_only(const PoolStatus& status, const std::string& pool) {
 
 }  // namespace
 
-bool dmeventd_running() {
+bool process_running(const std::string& wanted) {
     const std::unique_ptr<DIR, DirCloser> proc(::opendir("/proc"));
     if (!proc)
         return false;
@@ -73,7 +73,7 @@ bool dmeventd_running() {
             continue;
         std::ifstream comm(std::string("/proc/") + entry->d_name + "/comm");
         std::string name;
-        if (std::getline(comm, name) && name == "dmeventd")
+        if (std::getline(comm, name) && name == wanted)
             return true;
     }
     return false;

@@ -55,22 +55,6 @@ struct DirCloser {
 };
 using DirHandle = std::unique_ptr<DIR, DirCloser>;
 
-bool dockerd_running() {
-    const DirHandle proc(::opendir("/proc"));
-    if (!proc)
-        return false;
-    bool found = false;
-    while (const dirent* entry = ::readdir(proc.get())) {
-        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
-            continue;
-        std::ifstream comm(std::string("/proc/") + entry->d_name + "/comm");
-        std::string name;
-        if (std::getline(comm, name) && name == "dockerd")
-            found = true;
-    }
-    return found;
-}
-
 std::vector<std::string> directory_entries(const std::string& dir) {
     std::vector<std::string> names;
     const DirHandle handle(::opendir(dir.c_str()));
@@ -365,7 +349,7 @@ class Run {
     }
 
     void backup_graph_dir() {
-        if (dockerd_running())
+        if (process_running("dockerd"))
             throw Error(Errc::busy, "back up graph directory", spec_.graph_dir,
                         "dockerd is running; stop Docker before moving its graph directory");
         const std::string graph = writer_.root().resolve(spec_.graph_dir);

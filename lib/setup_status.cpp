@@ -247,7 +247,7 @@ PoolStatus status(const ThinPoolSpec& spec) {
         return out;
     out.exists = true;
     // Registered with a dmeventd that is gone: nothing will extend the pool.
-    out.dmeventd_missing = pool->monitored && !internal::dmeventd_running();
+    out.dmeventd_missing = pool->monitored && !internal::process_running("dmeventd");
     out.monitored = pool->monitored && !out.dmeventd_missing;
     out.when_full = pool->when_full;
     out.profile = pool->profile;

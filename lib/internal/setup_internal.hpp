@@ -104,8 +104,9 @@ std::string wanted_chunk_text(const ThinPoolSpec& spec);
 /// The plan's line on what the pool does when full.
 std::string when_full_decision(const ThinPoolSpec& spec);
 
-/// Whether a dmeventd process runs (LVM's seg_monitor only says the pool is registered).
-bool dmeventd_running();
+/// Whether a process whose `comm` is @p name runs on this host (scans /proc). dmeventd: LVM's
+/// seg_monitor only says the pool is registered; dockerd: a running Docker holds the pool.
+bool process_running(const std::string& name);
 
 /// status()'s advice (setup_advice.cpp): what each state that needs an administrator means,
 /// and the command that fixes it.

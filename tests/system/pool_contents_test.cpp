@@ -112,7 +112,7 @@ TEST_CASE("pool contents: LVM's teardown view destroys a runtime's thin devices 
     options.scan_only.emplace_back(disk.path());
     std::size_t thin_lvs = 0;
     for (const auto& lv : lvm::Session(options).lvs(spec.vg))
-        thin_lvs += lv.pool == "thinpool" ? 1 : 0;
+        thin_lvs += lv.pool == "thinpool" ? 1u : 0u;
     CHECK(thin_lvs == 0);
     CHECK(thin_ls_count("harm-thinpool") == 3);
     // And LVM removes the pool, with 3 thin devices and 8 MiB of a layer in it.

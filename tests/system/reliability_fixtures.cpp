@@ -1,12 +1,15 @@
 #include "system/reliability_fixtures.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "lvmkit/blockdev.hpp"
+#include "lvmkit/lvm.hpp"
 
 namespace lvmkit::test {
 
@@ -46,6 +49,29 @@ void StackedPv::fail_writes() {
 void StackedPv::delay_io(unsigned milliseconds) {
     swap({{Sectors(0), sectors_,
            dm::OtherTarget{"delay", loop_.path() + " 0 " + std::to_string(milliseconds)}}});
+}
+
+int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_before) {
+    lvm::release_session();  // the child must not share liblvm2cmd's handle state
+    const pid_t child = ::fork();
+    if (child < 0)
+        return -1;
+    if (child == 0) {
+        setup::ApplyOptions options;
+        options.before_step = [killed_before](setup::StepKind kind) {
+            if (kind == killed_before)
+                ::raise(SIGKILL);
+        };
+        try {
+            setup::apply(spec, options);
+        } catch (...) {
+            ::_exit(3);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return status;
 }
 
 std::vector<setup::StepKind> steps_to_do(const setup::ThinPoolSpec& spec) {

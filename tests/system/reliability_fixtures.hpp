@@ -44,6 +44,10 @@ class StackedPv {
 /// Steps of @p spec's plan that are still to do, probe excluded.
 std::vector<setup::StepKind> steps_to_do(const setup::ThinPoolSpec& spec);
 
+/// Runs setup::apply(@p spec) in a forked child that SIGKILLs itself right before step
+/// @p killed_before; returns the child's wait status (lvmkit's handle is released first).
+int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_before);
+
 /// The first and last MiB of a device, to prove a refusal touched nothing.
 std::string edges_of(const std::string& device);
 

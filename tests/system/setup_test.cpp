@@ -256,24 +256,7 @@ TEST_CASE("setup: a run killed between steps is resumed by the next run", "[syst
     for (std::size_t k = 1; k < kinds.size(); ++k) {
         const auto killed_before = kinds[k];
         INFO("killed before " << setup::to_string(killed_before));
-        lvm::release_session();  // the child must not share liblvm2cmd's handle state
-        const pid_t child = ::fork();
-        REQUIRE(child >= 0);
-        if (child == 0) {
-            setup::ApplyOptions options;
-            options.before_step = [killed_before](setup::StepKind kind) {
-                if (kind == killed_before)
-                    ::raise(SIGKILL);
-            };
-            try {
-                setup::apply(spec, options);
-            } catch (...) {
-                ::_exit(3);
-            }
-            ::_exit(0);
-        }
-        int status = 0;
-        ::waitpid(child, &status, 0);
+        const int status = apply_killed_before(spec, killed_before);
         REQUIRE(WIFSIGNALED(status));
         CHECK(WTERMSIG(status) == SIGKILL);
 

@@ -61,24 +61,7 @@ std::string metadata_extents() {
 // State A: setup cut right before convert_to_pool, then LVM's first commit of the conversion
 // (the spare made as lvol0).
 void cut_before_pool_commit(const setup::ThinPoolSpec& spec, const std::string& spare_extents) {
-    lvm::release_session();  // the child must not share liblvm2cmd's handle state
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        setup::ApplyOptions options;
-        options.before_step = [](setup::StepKind kind) {
-            if (kind == setup::StepKind::convert_to_pool)
-                ::raise(SIGKILL);
-        };
-        try {
-            setup::apply(spec, options);
-        } catch (...) {
-            ::_exit(3);
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
+    const int status = apply_killed_before(spec, setup::StepKind::convert_to_pool);
     REQUIRE(WIFSIGNALED(status));
     const auto made = lvm_cli("lvcreate -q -an -Zn -n lvol0 -l " + spare_extents + " " + kVg);
     INFO(made.output);
