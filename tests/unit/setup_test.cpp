@@ -4,10 +4,12 @@
 
 #include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
+#include "plan_fixtures.hpp"
 
 using namespace lvmkit;
 using namespace lvmkit::setup;
 using namespace lvmkit::setup::internal;
+using lvmkit::test::blank_disk;
 
 namespace {
 
@@ -15,16 +17,6 @@ ThinPoolSpec seed_spec() {
     ThinPoolSpec spec;
     spec.devices = {"/dev/sdb"};
     return spec;
-}
-
-SystemState blank_disk(Bytes size) {
-    SystemState state;
-    state.pool_name = "thinpool";
-    DeviceState device;
-    device.path = "/dev/sdb";
-    device.size = size;
-    state.devices.push_back(device);
-    return state;
 }
 
 std::string refusal(const ThinPoolSpec& spec) {

@@ -7,24 +7,16 @@
 #include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/sizing.hpp"
+#include "plan_fixtures.hpp"
 
 using namespace lvmkit;
 using namespace lvmkit::setup;
 using namespace lvmkit::setup::internal;
+using lvmkit::test::blank_disk;
 
 namespace {
 
 constexpr std::uint64_t kGiB = 1ull << 30;
-
-SystemState blank_disk(Bytes size) {
-    SystemState state;
-    state.pool_name = "thinpool";
-    DeviceState device;
-    device.path = "/dev/sdb";
-    device.size = size;
-    state.devices.push_back(device);
-    return state;
-}
 
 ThinPoolSpec spec_for(Layout layout) {
     ThinPoolSpec spec;
