@@ -67,13 +67,13 @@ namespace {
 
 CommandLine start(const SessionOptions& options, std::string_view command) {
     CommandLine line(command);
-    line.set_settings(internal::session_config(options));
+    line.add("--config", internal::render_config(internal::session_config(options)));
     return line;
 }
 
 RunResult run_checked(const CommandLine& line, const std::string& operation,
                       const std::string& object) {
-    RunResult result = internal::run_lvm(line);
+    RunResult result = internal::run_lvm(line.str());
     if (result.return_code != internal::kLvmSucceeded) {
         const Errc code = internal::map_lvm_error(result.errors, result.return_code);
         throw Error(code, operation, object, summary(result, line.command()), result.errors);
@@ -468,9 +468,7 @@ std::string Session::read_profile_dir() {
     if (end_at == std::string::npos)
         throw Error(Errc::parse_error, "read LVM profile_dir", file,
                     "lvmconfig wrote no profile_dir=\"...\" line", {text});
-    // Under lvmkit's private system directory LVM reports its default profile_dir there.
-    return internal::real_path_of(
-        text.substr(start_at + key.size(), end_at - start_at - key.size()));
+    return text.substr(start_at + key.size(), end_at - start_at - key.size());
 }
 
 }  // namespace lvmkit::lvm

@@ -163,20 +163,6 @@ CommandLine& CommandLine::add(std::string_view option, std::string_view value) {
     return add(value);
 }
 
-CommandLine& CommandLine::set_settings(ConfigOverride settings) {
-    settings_ = std::move(settings);
-    return *this;
-}
-
-std::string CommandLine::str_with_config() const {
-    if (settings_.entries().empty())
-        return str();
-    CommandLine with_config(command_);
-    with_config.add("--config", render_config(settings_));
-    with_config.words_.insert(with_config.words_.end(), words_.begin(), words_.end());
-    return with_config.str();
-}
-
 std::string CommandLine::str() const {
     if (words_.size() + 1 > kMaxArguments)
         refuse("build LVM command line", command_,

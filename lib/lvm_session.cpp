@@ -6,12 +6,6 @@
 // So: lvm2_init runs on a helper thread (no stream reopening), and every call saves and restores
 // umask, locale, M_MMAP_MAX, signal dispositions and mask, with the log callback installed only
 // for the duration of the call.
-//
-// lvmkit's settings (device filter, report format, monitoring, ...) reach LVM through a private
-// system directory made for the handle (lvm_system_dir.hpp), not as `--config` on each command:
-// lvm2 2.03 rebuilds its whole tool context twice for every command given `--config`. A command
-// whose settings differ from the handle's gets them as `--config` when that overrides every key
-// the handle sets, else the handle is made afresh for the new settings.
 #include "internal/lvm_session.hpp"
 
 #include <dirent.h>
@@ -21,17 +15,14 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <array>
 #include <clocale>
 #include <cstdlib>
-#include <memory>
 #include <set>
 #include <thread>
 
 #include "internal/libdm_lock.hpp"
 #include "internal/lvm_command.hpp"
-#include "internal/lvm_system_dir.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 
@@ -42,8 +33,6 @@ namespace {
 constexpr int kDefaultMmapMax = 65536;
 
 void* g_handle = nullptr;
-std::unique_ptr<PrivateSystemDir>
-    g_private;                   // where the handle reads lvmkit's settings, if it does
 RunResult* g_current = nullptr;  // the run collecting messages; guarded by libdm_mutex
 RunInterceptor g_interceptor;
 std::set<int> g_fds_before_init;
@@ -74,9 +63,7 @@ std::string clean_message(const char* message) {
 
 extern "C" void lvmkit_lvm_log(int level, const char* /*file*/, int /*line*/, int /*dm_errno*/,
                                const char* message) {
-    std::string text = clean_message(message);
-    if (g_private)  // "/tmp/lvmkit-lvm-X/profile/p.profile: stat failed" names the real path
-        text = g_private->to_real_in(text);
+    const std::string text = clean_message(message);
     if (g_current != nullptr) {
         if (level == LVM2_LOG_PRINT)
             g_current->output.push_back(text);
@@ -126,81 +113,16 @@ class ProcessStateGuard {
     std::array<bool, 65> saved_{};
 };
 
-void release_handle(bool quiet) noexcept;
-
-/// Sets an environment variable for its lifetime, then puts the previous value back.
-/// liblvm2cmd reads LVM_SYSTEM_DIR only while lvm2_init runs.
-class ScopedEnv {
-  public:
-    ScopedEnv(const char* name, const std::string& value) : name_(name) {
-        if (const char* old = std::getenv(name)) {
-            had_ = true;
-            old_ = old;
-        }
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        if (had_)
-            ::setenv(name_, old_.c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-  private:
-    const char* name_;
-    bool had_ = false;
-    std::string old_;
-};
-
-void* init_on_helper_thread() {
+void* create_handle() {
+    g_fds_before_init = open_fds();
     void* handle = nullptr;
     // Off the main thread, create_toolcontext() leaves stdin/stdout and their buffering alone.
     std::thread init([&handle] { handle = lvm2_init(); });
     init.join();
-    return handle;
-}
-
-void* create_handle(const ConfigOverride& settings) {
-    g_fds_before_init = open_fds();
-    g_private = PrivateSystemDir::create(real_system_dir(), settings);
-    void* handle = nullptr;
-    if (g_private) {
-        const ScopedEnv system_dir("LVM_SYSTEM_DIR", g_private->path());
-        handle = init_on_helper_thread();
-    } else {
-        handle = init_on_helper_thread();
-    }
-    if (handle == nullptr) {
-        g_private.reset();
+    if (handle == nullptr)
         throw Error(Errc::lvm_failed, "initialise liblvm2cmd", "",
                     "lvm2_init failed (see the lvm log for why)");
-    }
     return handle;
-}
-
-// True when @p settings sets every key the handle's files set: a --config with them then
-// decides every one of those keys, exactly as on a handle without lvmkit's files.
-bool overrides_handle(const ConfigOverride& settings) {
-    const std::vector<std::string> keys = keys_of(settings);
-    for (const auto& key : g_private->keys())
-        if (std::find(keys.begin(), keys.end(), key) == keys.end())
-            return false;
-    return true;
-}
-
-// The text lvm2_run gets for @p line, creating (or re-creating) the handle as its settings need.
-std::string prepare_command(const CommandLine& line) {
-    const std::string settings = render_config(line.settings());
-    const bool handle_settings = g_private && g_private->settings() == settings;
-    if (g_handle != nullptr && g_private && !handle_settings && !overrides_handle(line.settings()))
-        release_handle(false);
-    if (g_handle == nullptr)
-        g_handle = create_handle(line.settings());
-    if (g_private && g_private->settings() == settings)
-        return line.str();
-    return line.str_with_config();
 }
 
 void release_handle(bool quiet) noexcept {
@@ -213,7 +135,6 @@ void release_handle(bool quiet) noexcept {
             lvm2_log_fn(nullptr);
         lvm2_exit(g_handle);
         g_handle = nullptr;
-        g_private.reset();
         // liblvm2cmd leaves libdevmapper's control fd open; close it (it reopens on demand).
         dm_lib_release();
     }
@@ -232,25 +153,21 @@ struct ExitRelease {
 
 }  // namespace
 
-RunResult run_lvm(const CommandLine& line) {
+RunResult run_lvm(const std::string& command_line) {
     std::lock_guard<std::recursive_mutex> lock(lvmkit::internal::libdm_mutex());
     static ExitRelease exit_release;
     (void)exit_release;
     if (g_interceptor) {
-        RunResult injected = g_interceptor(line.str_with_config());
+        RunResult injected = g_interceptor(command_line);
         if (injected.return_code != 0)
             return injected;
-    }
-    std::string command_line;
-    {
-        // Apart from the run: releasing a handle ends with the log callback uninstalled.
-        ProcessStateGuard guard;
-        command_line = prepare_command(line);
     }
     RunResult result;
     g_current = &result;
     try {
         ProcessStateGuard guard;
+        if (g_handle == nullptr)
+            g_handle = create_handle();
         lvmkit::log(LogCategory::lvm, LogLevel::debug, "lvm2_run: " + command_line);
         ::mallopt(M_MMAP_MAX, 0);  // what LVM's memory locking expects while it runs
         result.return_code = lvm2_run(g_handle, command_line.c_str());
@@ -261,16 +178,10 @@ RunResult run_lvm(const CommandLine& line) {
     g_current = nullptr;
     if (result.return_code != kLvmSucceeded) {
         // lvm2 2.03.16 keeps a failed command's --config string in the handle's config cascade
-        // ("config cascade already contains a string config" on the next run), and a failed
-        // command may leave other state behind: start afresh.
+        // ("config cascade already contains a string config" on the next run): start afresh.
         release_handle(false);
     }
     return result;
-}
-
-std::string real_path_of(const std::string& path) {
-    std::lock_guard<std::recursive_mutex> lock(lvmkit::internal::libdm_mutex());
-    return g_private ? g_private->to_real(path) : path;
 }
 
 void set_run_interceptor(RunInterceptor interceptor) {

@@ -287,10 +287,6 @@ std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg) {
 }
 
 lvm::Session session_for(const ThinPoolSpec& spec) {
-    return lvm::Session(session_options_for(spec));
-}
-
-lvm::SessionOptions session_options_for(const ThinPoolSpec& spec) {
     lvm::SessionOptions options;
     // An existing VG may have PVs the spec does not name; LVM must see them all, or it finds
     // no VG (or a VG with missing PVs) on the devices it scans.
@@ -302,7 +298,7 @@ lvm::SessionOptions session_options_for(const ThinPoolSpec& spec) {
     // superblock cleared (LVM still zeroes the first 4 KiB), and the full zeroing was half of a
     // setup's time and 99% of its writes (bench/results/analysis.md).
     options.extra.set("allocation/zero_metadata", false);
-    return options;
+    return lvm::Session(std::move(options));
 }
 
 SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {

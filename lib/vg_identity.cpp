@@ -45,14 +45,8 @@ std::string with_stable_name(const std::string& path) {
 void check_vg_not_elsewhere(const ThinPoolSpec& spec, const SystemState& state) {
     if (state.vg || spec.use_existing_vg || spec.devices.empty())
         return;
-    // Every device LVM's own filters accept, not only the spec's: that is where the VG would be.
-    // The spec's other settings stay, so LVM's handle keeps lvmkit's settings and only this
-    // one command carries a --config (lvm_session.cpp); searching wider than an admin's
-    // devices/filter can only find more places to refuse for.
-    lvm::SessionOptions options = session_options_for(spec);
-    options.scan_only.clear();
-    options.extra.set("devices/filter", std::vector<std::string>{"a|.*|"});
-    lvm::Session everywhere{std::move(options)};
+    // Every device LVM sees, not only the spec's: that is where the VG would be.
+    lvm::Session everywhere{lvm::SessionOptions{}};
     std::vector<std::string> where;
     for (const auto& pv : everywhere.pvs()) {
         if (pv.vg != spec.vg.str() || spec_device_is(state, pv))

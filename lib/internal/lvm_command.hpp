@@ -30,23 +30,14 @@ class CommandLine {
     CommandLine& add(std::string_view word);
     /// Appends an option and its value as two words.
     CommandLine& add(std::string_view option, std::string_view value);
-    /// The settings the command runs with. lvm_session gives them to LVM either through its
-    /// handle's private system directory or as a `--config` word (str_with_config()).
-    CommandLine& set_settings(ConfigOverride settings);
-    const ConfigOverride& settings() const noexcept { return settings_; }
-    /// The text for lvm2_run, without the settings.
-    /// @throws Error(Errc::invalid_argument) past kMaxArguments words.
+    /// The text for lvm2_run. @throws Error(Errc::invalid_argument) past kMaxArguments words.
     std::string str() const;
-    /// The text for lvm2_run with `--config <settings>` right after the command (the same as
-    /// str() when there are no settings). @throws Error(Errc::invalid_argument) as str().
-    std::string str_with_config() const;
     const std::string& command() const noexcept { return command_; }
     std::size_t word_count() const noexcept { return words_.size(); }
 
   private:
     std::string command_;
     std::vector<std::string> words_;
-    ConfigOverride settings_;
 };
 
 /// `devices/filter` value accepting exactly @p devices: `["a|^/dev/x$|", ..., "r|.*|"]`.

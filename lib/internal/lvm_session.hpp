@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "internal/lvm_command.hpp"
-
 namespace lvmkit::lvm::internal {
 
 /// lvm2_run's success value (LVM2_COMMAND_SUCCEEDED).
@@ -20,17 +18,13 @@ struct RunResult {
     std::vector<std::string> errors;  ///< level 2-3 messages
 };
 
-/// Runs @p line with its settings on the shared handle (created on first use, for the first
-/// command's settings). Every message goes to the lvmkit log sink (category lvm). Never throws for
-/// a failed command; throws Error(lvm_failed) only when the handle can not be created.
-RunResult run_lvm(const CommandLine& line);
+/// Runs @p command_line on the shared handle (created on first use). Every message goes to the
+/// lvmkit log sink (category lvm). Never throws for a failed command; throws Error(lvm_failed)
+/// only when the handle can not be created.
+RunResult run_lvm(const std::string& command_line);
 
-/// @p path as the real system directory names it, when LVM reported it under the handle's
-/// private one (see lvm_system_dir.hpp); else @p path.
-std::string real_path_of(const std::string& path);
-
-/// Test seam: when set, called with each command line (with its settings as `--config`) before
-/// it runs; a non-empty returned RunResult (return_code != 0) is used instead of running it.
+/// Test seam: when set, called with each command line before it runs; a non-empty returned
+/// RunResult (return_code != 0) is used instead of running the command.
 using RunInterceptor = std::function<RunResult(const std::string&)>;
 void set_run_interceptor(RunInterceptor interceptor);
 

@@ -118,8 +118,6 @@ Headroom compute_headroom(const ResolvedSizes& sizes, unsigned threshold, unsign
 /// The LVM session for a spec: scans only the spec's devices when it names any, unless it takes
 /// space from an existing VG (whose other PVs LVM must see too).
 lvm::Session session_for(const ThinPoolSpec& spec);
-/// The options session_for() builds its session with.
-lvm::SessionOptions session_options_for(const ThinPoolSpec& spec);
 
 /// The VG's report, or nothing when it does not exist (LVM's own `vgs NAME` fails then).
 std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg);
