@@ -237,8 +237,11 @@ int child_setup(int argc, char** argv) {
     for (int i = 3; i < argc; ++i)
         spec.devices.emplace_back(argv[i]);
     lvmkit::setup::apply(spec);
-    if (tracing)  // what follows until the process is gone is exit, measured by the caller
+    if (tracing) {  // what follows until the process is gone is exit, measured by the caller
         lvmkit::log(lvmkit::LogCategory::setup, lvmkit::LogLevel::notice, "apply returned");
+        lvmkit::lvm::release_session();  // lvm2_exit, otherwise run at exit
+        lvmkit::log(lvmkit::LogCategory::setup, lvmkit::LogLevel::notice, "lvm2_exit returned");
+    }
     return 0;
 }
 
