@@ -471,4 +471,16 @@ std::string Session::read_profile_dir() {
     return text.substr(start_at + key.size(), end_at - start_at - key.size());
 }
 
+void Session::activate_pool_metadata_component(const VgName& vg, const LvName& pool, bool active) {
+    // A hidden LV: LvName refuses the reserved `_tmeta`, so the name is built here. --yes
+    // answers LVM's "activate component LV in read-only mode?" prompt.
+    const std::string component = vg.str() + "/" + pool.str() + "_tmeta";
+    CommandLine line = start(options_, "lvchange");
+    line.add("-a", active ? "y" : "n").add("--yes").add(component);
+    run_checked(line,
+                active ? "activate pool metadata component read-only"
+                       : "deactivate pool metadata component",
+                component);
+}
+
 }  // namespace lvmkit::lvm
