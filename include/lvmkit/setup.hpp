@@ -386,7 +386,9 @@ struct PoolStatus {
 };
 
 /// Reads a pool's usage from the kernel's dm status, and its LVM attributes, profile, headroom
-/// and config files. A missing pool gives `exists == false`, not an error.
+/// and config files. A missing pool gives `exists == false`, not an error. For an inactive pool,
+/// `contents` is read through LVM's read-only activation of the `_tmeta` component, deactivated
+/// again (while it is active, LVM refuses to activate the pool).
 /// @throws Error when the state can not be read.
 PoolStatus status(const ThinPoolSpec& spec);
 
