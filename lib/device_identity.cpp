@@ -91,6 +91,24 @@ void check_not_lvm_lv(const std::string& path) {
                 {"dm uuid " + uuid});
 }
 
+void check_not_raid_member(const std::string& path,
+                           const std::vector<blockdev::Signature>& signatures) {
+    const std::string member = "_raid_member";
+    for (const auto& signature : signatures) {
+        const auto& type = signature.type;
+        if (type.size() < member.size() ||
+            type.compare(type.size() - member.size(), member.size(), member) != 0)
+            continue;
+        throw Error(Errc::device_in_use, kPreflight, path,
+                    "the device is a member of a RAID array (" + type +
+                        "); LVM refuses RAID members as PVs (\"device is an md component\") and "
+                        "lvmkit does not erase one, even with --wipe-signatures: give the "
+                        "array's device (/dev/mdN), or clear the member first (mdadm "
+                        "--zero-superblock) if the array is no longer wanted",
+                    {signature.describe()});
+    }
+}
+
 std::string stable_name(const std::string& path) {
     dev_t number = 0;
     if (!block_number(path, number))

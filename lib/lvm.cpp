@@ -471,4 +471,22 @@ std::string Session::read_profile_dir() {
     return text.substr(start_at + key.size(), end_at - start_at - key.size());
 }
 
+void Session::activate_pool_metadata_component(const VgName& vg, const LvName& pool, bool active) {
+    // A hidden LV: LvName refuses the reserved `_tmeta`, so the name is built here. --yes
+    // answers LVM's "activate component LV in read-only mode?" prompt.
+    const std::string component = vg.str() + "/" + pool.str() + "_tmeta";
+    CommandLine line = start(options_, "lvchange");
+    line.add("-a", active ? "y" : "n").add("--yes").add(component);
+    // lvm2 2.03.16 sets the command context's activate_component flag here and leaves it set,
+    // so every later lvchange on the same handle fails ("Cannot change LV properties when
+    // activating component LVs"): a fresh handle for the next command.
+    struct ReleaseAfter {
+        ~ReleaseAfter() { release_session(); }
+    } release_after;
+    run_checked(line,
+                active ? "activate pool metadata component read-only"
+                       : "deactivate pool metadata component",
+                component);
+}
+
 }  // namespace lvmkit::lvm

@@ -9,11 +9,13 @@
 #include <fstream>
 #include <set>
 
+#include "internal/device_identity.hpp"
 #include "internal/pool_contents_read.hpp"
 #include "internal/setup_internal.hpp"
 #include "internal/thin_metadata.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
+#include "lvmkit/log.hpp"
 
 namespace lvmkit::setup {
 namespace {
@@ -98,17 +100,103 @@ void find_runtime_owners(const ThinPoolSpec& spec, PoolContents& out) {
         out.owners.push_back("containerd's devmapper snapshotter metadata in " + containerd);
 }
 
+void count_devices(const lvmkit::internal::ThinMetadata& metadata,
+                   const std::vector<std::uint64_t>& lvm_ids, PoolContents& out) {
+    out.thin_devices = metadata.devices.size();
+    for (const auto& device : metadata.devices)
+        if (std::find(lvm_ids.begin(), lvm_ids.end(), device.id) == lvm_ids.end())
+            out.unknown_thin_ids.push_back(device.id);
+}
+
 void read_metadata(const dm::ThinPoolTarget& target, const std::vector<std::uint64_t>& lvm_ids,
                    PoolContents& out) {
     try {
-        const auto metadata =
-            lvmkit::internal::read_thin_metadata(device_path(target.metadata_device));
-        out.thin_devices = metadata.devices.size();
-        for (const auto& device : metadata.devices)
-            if (std::find(lvm_ids.begin(), lvm_ids.end(), device.id) == lvm_ids.end())
-                out.unknown_thin_ids.push_back(device.id);
+        count_devices(lvmkit::internal::read_thin_metadata(device_path(target.metadata_device)),
+                      lvm_ids, out);
     } catch (const Error& e) {
         out.metadata_note = e.what();
+    }
+}
+
+// LVM's read-only activation of an inactive pool's `_tmeta` sub-LV, undone on every path: LVM
+// refuses to activate a pool while its component is active. A component found active is left so.
+class MetadataComponent {
+  public:
+    MetadataComponent(lvm::Session& session, const ThinPoolSpec& spec, bool already_active)
+        : session_(session), spec_(spec), ours_(!already_active) {
+        if (ours_)
+            session_.activate_pool_metadata_component(spec_.vg, spec_.pool, true);
+    }
+    MetadataComponent(const MetadataComponent&) = delete;
+    MetadataComponent& operator=(const MetadataComponent&) = delete;
+    ~MetadataComponent() {
+        try {
+            deactivate();
+        } catch (const Error& e) {
+            log(LogCategory::setup, LogLevel::error,
+                std::string("could not deactivate the pool's metadata component: ") + e.what());
+        }
+    }
+
+    /// Deactivates now, so a failure is reported, not only logged.
+    void deactivate() {
+        if (!ours_)
+            return;
+        ours_ = false;
+        session_.activate_pool_metadata_component(spec_.vg, spec_.pool, false);
+    }
+
+  private:
+    lvm::Session& session_;
+    const ThinPoolSpec& spec_;
+    bool ours_;
+};
+
+// The node must be LVM's component (dm uuid `LVM-<vg uuid><lv uuid>-tmeta`), not another dm
+// device of that name: an all-zero device would read as an empty pool.
+void check_is_lvms(const std::string& path, const lvm::LvReport& component) {
+    std::string lv_uuid = component.uuid;
+    lv_uuid.erase(std::remove(lv_uuid.begin(), lv_uuid.end(), '-'), lv_uuid.end());
+    const std::string uuid = internal::dm_uuid_of(path);
+    const std::string suffix = "-tmeta";
+    const bool component_suffix =
+        uuid.size() > suffix.size() &&
+        uuid.compare(uuid.size() - suffix.size(), suffix.size(), suffix) == 0;
+    const bool names_lv = !lv_uuid.empty() && uuid.find(lv_uuid) != std::string::npos;
+    if (uuid.rfind("LVM-", 0) != 0 || !(names_lv || component_suffix))
+        throw Error(Errc::mismatch, "read pool contents", path,
+                    "the device is not LVM's metadata component of the pool",
+                    {"dm uuid '" + uuid + "', LV uuid " + component.uuid});
+}
+
+void read_inactive_pool(const ThinPoolSpec& spec, lvm::Session& session,
+                        const std::vector<lvm::LvReport>& lvs,
+                        const std::vector<std::uint64_t>& lvm_ids, PoolContents& out) {
+    const std::string component = spec.pool.str() + "_tmeta";
+    const auto found = std::find_if(lvs.begin(), lvs.end(),
+                                    [&](const lvm::LvReport& lv) { return lv.name == component; });
+    try {
+        if (found == lvs.end())
+            throw Error(Errc::not_found, "read pool contents", spec.vg.str() + "/" + component,
+                        "LVM lists no metadata sub-LV for the pool");
+        MetadataComponent active(session, spec, found->active);
+        const std::string path = "/dev/mapper/" + lvm_dm_name(spec.vg.str(), component);
+        check_is_lvms(path, *found);
+        const auto metadata = lvmkit::internal::read_thin_metadata(path);
+        active.deactivate();
+        count_devices(metadata, lvm_ids, out);
+        out.data_used = Bytes(metadata.data_blocks_allocated * metadata.data_block_sectors * 512);
+        out.kernel_transaction_id = metadata.transaction_id;
+        out.read = true;
+        out.read_inactive = true;
+    } catch (const Error& e) {
+        out.thin_devices.reset();
+        out.unknown_thin_ids.clear();
+        out.metadata_unreadable = true;
+        out.metadata_note =
+            "the pool is inactive and its metadata could not be read through "
+            "LVM's read-only activation of " +
+            spec.vg.str() + "/" + component + ": " + e.what();
     }
 }
 
@@ -140,7 +228,8 @@ void read_kernel_side(const ThinPoolSpec& spec, const std::vector<lvm::LvReport>
 
 namespace internal {
 
-PoolContents read_pool_contents(const ThinPoolSpec& spec, const std::vector<lvm::LvReport>& lvs) {
+PoolContents read_pool_contents(const ThinPoolSpec& spec, lvm::Session& session,
+                                const std::vector<lvm::LvReport>& lvs) {
     PoolContents out;
     std::vector<std::uint64_t> lvm_ids;
     const lvm::LvReport* pool = nullptr;
@@ -158,7 +247,7 @@ PoolContents read_pool_contents(const ThinPoolSpec& spec, const std::vector<lvm:
     out.lvm_transaction_id = pool->transaction_id;
     find_runtime_owners(spec, out);
     if (!pool->active) {
-        out.metadata_note = "the pool is inactive, so only LVM's thin LVs were counted";
+        read_inactive_pool(spec, session, lvs, lvm_ids, out);
         return out;
     }
     try {
@@ -223,6 +312,10 @@ std::vector<std::string> PoolContents::details() const {
             kernel_transaction_id, *lvm_transaction_id));
     for (const auto& owner : owners)
         out.push_back("owner: " + owner);
+    if (read_inactive)
+        out.push_back(
+            "the pool is inactive: its metadata was read through LVM's read-only "
+            "activation of its _tmeta component, deactivated again");
     if (!metadata_note.empty())
         out.push_back("not read: " + metadata_note);
     return out;

@@ -126,6 +126,7 @@ DeviceState judge_device(const ThinPoolSpec& spec, const std::string& path,
     const bool ours = state.is_pv && state.vg == spec.vg.str();
     if (verdict.kind == blockdev::Verdict::Kind::in_use && !ours)
         refuse_device(Errc::device_in_use, path, "the device is in use", verdict.reasons);
+    check_not_raid_member(path, verdict.signatures);
     for (const auto& signature : verdict.signatures) {
         if (is_lvm_label(signature) && signature.lvm)
             state.pv_uuid = signature.lvm->pv_uuid;

@@ -93,13 +93,19 @@ class Teardown {
         // LVM's thin LVs are not all: a runtime's thin devices live only in the pool's metadata.
         const auto thins = thin_volumes(lvs);
         leftovers_ = spare_leftovers(spec_, lvs);
-        contents_ = read_pool_contents(spec_, lvs);
+        contents_ = read_pool_contents(spec_, session_, lvs);
+        if (contents_.metadata_unreadable && !options_.force)
+            throw Error(Errc::busy, "teardown", pool_name(),
+                        "the pool's contents could not be read, so lvmkit can not tell it holds "
+                        "nothing; force to remove it anyway (any thin device in it is lost)",
+                        contents_.details());
         if (contents_.holds_anything() && !options_.force)
             throw Error(Errc::busy, "teardown", pool_name(),
                         "the pool holds " + contents_.summary() +
                             "; remove them first or force (their data is lost)",
                         contents_.details());
-        if (contents_.holds_anything() && options_.on_forced_removal)
+        if ((contents_.holds_anything() || contents_.metadata_unreadable) &&
+            options_.on_forced_removal)
             options_.on_forced_removal(contents_);
         const auto steps = teardown_steps(spec_);
         for (std::size_t i = 0; i < steps.size(); ++i)
@@ -256,7 +262,7 @@ PoolStatus status(const ThinPoolSpec& spec) {
     else
         out.mode = "inactive";
     internal::read_profile(spec, session, out);
-    out.contents = internal::read_pool_contents(spec, lvs);
+    out.contents = internal::read_pool_contents(spec, session, lvs);
     out.vg_free = vg->free;
     ResolvedSizes sizes;
     sizes.extent_size = vg->extent_size;
@@ -322,6 +328,7 @@ nlohmann::ordered_json contents_json(const PoolContents& contents) {
     doc["holds_anything"] = contents.holds_anything();
     doc["thin_devices"] = contents.device_count();
     doc["metadata_read"] = contents.thin_devices.has_value();
+    doc["read_inactive"] = contents.read_inactive;
     doc["unknown_thin_ids"] = contents.unknown_thin_ids;
     doc["lvm_thin_volumes"] = contents.lvm_thin_volumes;
     doc["active_devices"] = contents.active_devices;

@@ -25,6 +25,9 @@ constexpr std::uint32_t kSuperblockSalt = 160774;
 constexpr std::uint32_t kBtreeNodeSalt = 121107;
 constexpr std::size_t kDeviceDetailsRootOffset = 328;
 constexpr std::size_t kTransactionIdOffset = 48;
+// data_space_map_root (struct disk_sm_root: nr_blocks, nr_allocated, ...) and data_block_size.
+constexpr std::size_t kDataBlocksAllocatedOffset = 64 + 8;
+constexpr std::size_t kDataBlockSizeOffset = 336;
 constexpr std::size_t kMagicOffset = 32;
 constexpr std::size_t kNodeHeaderSize = 32;
 constexpr std::uint32_t kInternalNode = 1;
@@ -127,11 +130,19 @@ std::uint32_t thin_metadata_checksum(const void* data, std::size_t size, std::ui
 
 ThinMetadata read_thin_metadata(const MetadataBlockReader& read_block) {
     const std::string superblock = read_block(0);
+    // A pool LVM made whose metadata the kernel never formatted (a cut between LVM's commit and
+    // the first activation): the kernel formats an all-zero superblock as an empty pool.
+    if (superblock.size() == kThinMetadataBlock &&
+        superblock.find_first_not_of('\0') == std::string::npos)
+        return {};
     check_block(superblock, 0, kSuperblockSalt, 8);
     if (little_endian<std::uint64_t>(superblock, kMagicOffset) != kSuperblockMagic)
         malformed("no thin pool superblock (bad magic)", 0);
     ThinMetadata out;
     out.transaction_id = little_endian<std::uint64_t>(superblock, kTransactionIdOffset);
+    out.data_blocks_allocated =
+        little_endian<std::uint64_t>(superblock, kDataBlocksAllocatedOffset);
+    out.data_block_sectors = little_endian<std::uint32_t>(superblock, kDataBlockSizeOffset);
     const auto root = little_endian<std::uint64_t>(superblock, kDeviceDetailsRootOffset);
     DetailsWalk(read_block).node(root, 0, out.devices);
     if (read_block(0) != superblock)

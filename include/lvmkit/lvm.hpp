@@ -299,6 +299,11 @@ class Session {
     void activate_lv(const VgName& vg, const LvName& lv, bool active);
     /// `lvchange --monitor y|n`. @throws Error
     void set_monitoring(const VgName& vg, const LvName& lv, bool monitored);
+    /// `lvchange -a y|n --yes vg/pool_tmeta`: LVM's component activation (lvm2 >= 2.02.178) of
+    /// an inactive thin pool's metadata sub-LV, read-only, as dm device `vg-pool_tmeta`. LVM
+    /// refuses to activate the pool while it is active, so deactivate it again after reading.
+    /// @throws Error (LVM refuses it while the pool is active)
+    void activate_pool_metadata_component(const VgName& vg, const LvName& pool, bool active);
 
     // Reports (fields always named explicitly; sizes in bytes)
     /// `pvs`, restricted to @p devices when given. @throws Error

@@ -15,8 +15,15 @@ namespace lvmkit::setup {
 
 /// A thin pool's contents, as status() shows them and teardown() judges them.
 struct PoolContents {
-    /// The pool's dm device was active, so the kernel's figures below were read.
+    /// The pool's figures below (data, transaction id) were read: from the kernel for an active
+    /// pool, from its committed metadata for an inactive one.
     bool read = false;
+    /// The pool was inactive: its metadata was read through LVM's read-only activation of the
+    /// `<pool>_tmeta` component, which was deactivated again.
+    bool read_inactive = false;
+    /// The pool was inactive and its metadata could not be read (metadata_note says why, with
+    /// LVM's message): nobody can tell it holds nothing, so teardown refuses without --force.
+    bool metadata_unreadable = false;
     /// Thin LVs LVM knows in this pool (their names).
     std::vector<std::string> lvm_thin_volumes;
     /// Thin device ids in the pool's committed metadata; unset when it could not be read

@@ -386,7 +386,9 @@ struct PoolStatus {
 };
 
 /// Reads a pool's usage from the kernel's dm status, and its LVM attributes, profile, headroom
-/// and config files. A missing pool gives `exists == false`, not an error.
+/// and config files. A missing pool gives `exists == false`, not an error. For an inactive pool,
+/// `contents` is read through LVM's read-only activation of the `_tmeta` component, deactivated
+/// again (while it is active, LVM refuses to activate the pool).
 /// @throws Error when the state can not be read.
 PoolStatus status(const ThinPoolSpec& spec);
 
@@ -396,16 +398,18 @@ struct TeardownOptions {
     bool force = false;
     /// Called as each teardown step starts and finishes or fails; may be empty.
     std::function<void(const Progress&)> on_progress;
-    /// With `force`, called once before the first step when the pool holds anything: what is
-    /// about to be destroyed. May be empty.
+    /// With `force`, called once before the first step when the pool holds anything (or its
+    /// contents could not be read): what is about to be destroyed. May be empty.
     std::function<void(const PoolContents&)> on_forced_removal;
 };
 
 /// Removes the pool, the VG, the PV labels, the profile, and lvmkit's entries in the daemon
 /// config (restoring the user's other keys). Refuses (Errc::busy) while the pool holds anything
 /// (PoolContents::holds_anything(): LVM's thin LVs, a runtime's thin devices in its metadata,
-/// mapped data, devices stacked on it) unless forced, before its first step. Objects already gone
-/// are skipped.
+/// mapped data, devices stacked on it), or while an inactive pool's metadata can not be read
+/// (PoolContents::metadata_unreadable), unless forced, before its first step. An inactive pool is
+/// read through LVM's read-only activation of its `_tmeta` component, deactivated again. Objects
+/// already gone are skipped.
 /// @throws Error
 void teardown(const ThinPoolSpec& spec, const TeardownOptions& options = {});
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "lvmkit/blockdev.hpp"
+
 namespace lvmkit::setup::internal {
 
 /// @p path with `//`, `/./` and a trailing `/` collapsed, so `/dev//sdb` and `/dev/sdb` compare
@@ -20,6 +22,14 @@ void check_distinct_devices(const std::vector<std::string>& devices);
 /// scan LVs for PV labels (`devices/scan_lvs=0`), so pvcreate on it would fail after preflight.
 /// @throws Error(Errc::device_in_use, "preflight")
 void check_not_lvm_lv(const std::string& path);
+
+/// Refuses a member of a RAID array (a `*_raid_member` signature: md's `linux_raid_member`, or a
+/// firmware RAID's), assembled or not, whatever wipe permission the spec gives: LVM refuses md
+/// components even with `pvcreate -ff` ("device is an md component"), and erasing the member's
+/// superblock would take a disk from an array.
+/// @throws Error(Errc::device_in_use, "preflight")
+void check_not_raid_member(const std::string& path,
+                           const std::vector<blockdev::Signature>& signatures);
 
 /// The dm UUID of the device @p path names, or empty when it is no dm device.
 std::string dm_uuid_of(const std::string& path);

@@ -18,8 +18,10 @@ struct ThinDeviceDetails {
 
 /// What the committed metadata says.
 struct ThinMetadata {
-    std::uint64_t transaction_id = 0;        ///< the superblock's transaction id
-    std::vector<ThinDeviceDetails> devices;  ///< every thin device, by id
+    std::uint64_t transaction_id = 0;         ///< the superblock's transaction id
+    std::uint64_t data_blocks_allocated = 0;  ///< the data space map's allocated blocks
+    std::uint32_t data_block_sectors = 0;     ///< the pool's data block (chunk) size, in sectors
+    std::vector<ThinDeviceDetails> devices;   ///< every thin device, by id
 };
 
 /// The metadata block size dm-thin uses (8 sectors).
@@ -31,6 +33,7 @@ using MetadataBlockReader = std::function<std::string(std::uint64_t block)>;
 /// Walks the committed superblock's device-details btree. Every block's checksum, number and
 /// node flags are checked; the superblock is read again at the end and must be unchanged (else
 /// the kernel committed meanwhile and freed blocks could have been reused: a retry is needed).
+/// An all-zero superblock is an empty pool, as the kernel formats it (no devices).
 /// @throws Error(Errc::parse_error) on a bad checksum, magic or node;
 ///         Error(Errc::busy) when the superblock changed during the walk.
 ThinMetadata read_thin_metadata(const MetadataBlockReader& read_block);

@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "system/cli_fixtures.hpp"
+#include "system/component_fixtures.hpp"
 #include "system/reliability_fixtures.hpp"
 
 using namespace lvmkit::test;
@@ -108,6 +109,19 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
     LoopDevice stack(kSmallDisk, "cli-hostile-stack");
     const StackedVg stacked(stack.path());
     REQUIRE(stacked.created);
+    // Components LVM skips: md members (an array stopped, one assembled), a dm-held device.
+    LoopDevice md_a(kSmallDisk, "cli-hostile-md-a");
+    LoopDevice md_b(kSmallDisk, "cli-hostile-md-b");
+    MdMirror stopped("md121", md_a.path(), md_b.path());
+    REQUIRE(stopped.created);
+    REQUIRE(stopped.stop());
+    LoopDevice md_c(kSmallDisk, "cli-hostile-md-c");
+    LoopDevice md_d(kSmallDisk, "cli-hostile-md-d");
+    const MdMirror assembled("md122", md_c.path(), md_d.path());
+    REQUIRE(assembled.created);
+    LoopDevice path(kSmallDisk, "cli-hostile-mpath");
+    const DmHolder map("hostile-mpath", path.path());
+    REQUIRE(map.created);
 
     const std::string daemon = "/etc/docker/daemon.json";
     const std::vector<Row> rows = {
@@ -136,6 +150,18 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
          {"--vg", "foreign"},
          3,
          "already exists on " + foreign.path()},
+        {"an md member, array stopped", md_a.path(), {}, 3, "linux_raid_member"},
+        {"an md member, array stopped, --wipe-signatures",
+         md_a.path(),
+         {"--wipe-signatures"},
+         3,
+         "member of a RAID array"},
+        {"an md member, array assembled", md_c.path(), {}, 3, "held by md device md122"},
+        {"a device held by a dm map (a multipath path)",
+         path.path(),
+         {"--wipe-signatures"},
+         3,
+         "held by dm device"},
         // Names.
         {"VG name with a space", disk.path(), {"--vg", "my vg"}, 2, "space character"},
         {"VG name with a quote", disk.path(), {"--vg", "vg'q"}, 2, "''' character"},

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "internal/lvm_session.hpp"
 #include "internal/thin_metadata.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"
@@ -95,6 +96,57 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 bool contains(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;
 }
+
+bool pool_active(const std::string& vg) {
+    const auto r = sh("lvm lvs --noheadings -o lv_active " + vg + "/thinpool");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    return contains(r.output, "active");
+}
+
+bool dm_device_exists(const std::string& name) {
+    return sh("dmsetup info " + name + " >/dev/null 2>&1").exit_code == 0;
+}
+
+// A runtime's pool left inactive (a reboot without autoactivation, or `lvchange -an`): its thin
+// devices are in the metadata only. Returns the data's checksum.
+std::string inactive_runtime_pool(const std::string& vg) {
+    const std::string active = vg + "-rt-0";
+    const std::string sum = runtime_devices(vg + "-thinpool", active);
+    must("dmsetup remove " + active);
+    must("lvm lvchange -an " + vg + "/thinpool");
+    REQUIRE_FALSE(pool_active(vg));
+    return sum;
+}
+
+// Reactivates the pool and thin device 0, returns its checksum, and leaves the pool inactive.
+std::string checksum_after_reactivation(const std::string& vg) {
+    const std::string active = vg + "-rt-0";
+    must("lvm lvchange -ay " + vg + "/thinpool");
+    must("dmsetup create " + active + " --table '0 " + kThinSectors + " thin /dev/mapper/" + vg +
+         "-thinpool 0'");
+    const std::string sum = checksum_of("/dev/mapper/" + active);
+    must("dmsetup remove " + active);
+    must("lvm lvchange -an " + vg + "/thinpool");
+    return sum;
+}
+
+// The component activation fails as LVM reports a failure: test seam, reset on every path.
+struct FailingComponentActivation {
+    FailingComponentActivation() {
+        lvm::internal::set_run_interceptor([](const std::string& line) {
+            lvm::internal::RunResult result;
+            if (contains(line, "lvchange") && contains(line, "_tmeta")) {
+                result.return_code = 5;
+                result.errors = {"injected: activation of the component failed"};
+            }
+            return result;
+        });
+    }
+    ~FailingComponentActivation() { lvm::internal::set_run_interceptor(nullptr); }
+    FailingComponentActivation(const FailingComponentActivation&) = delete;
+    FailingComponentActivation& operator=(const FailingComponentActivation&) = delete;
+};
 
 }  // namespace
 
@@ -227,6 +279,126 @@ TEST_CASE("pool contents: the in-process metadata reader agrees with thin_ls",
     for (std::size_t i = 0; i < metadata.devices.size(); ++i)
         CHECK(metadata.devices[i].id == i * 7);
     CHECK(thin_ls_count("rdpool-thinpool") == 300);
+    setup::TeardownOptions force;
+    force.force = true;
+    setup::teardown(spec, force);
+    CHECK(device_is_blank(disk.path()));
+}
+
+TEST_CASE("pool contents: an inactive pool's thin devices are read through its metadata component",
+          "[system][contents][cli]") {
+    LoopDevice disk(kDisk, "contents-inactive");
+    ScratchDir root;
+    const auto spec = spec_for(disk.path(), root, "inact");
+    setup::apply(spec);
+    const std::string sum = inactive_runtime_pool("inact");
+
+    // The harm: LVM sees no thin LV in the inactive pool and would remove it without a word.
+    lvm::SessionOptions lvm_options;
+    lvm_options.scan_only.emplace_back(disk.path());
+    std::size_t thin_lvs = 0;
+    for (const auto& lv : lvm::Session(lvm_options).lvs(spec.vg))
+        thin_lvs += lv.pool == "thinpool" ? 1u : 0u;
+    CHECK(thin_lvs == 0);
+    const auto would = sh("lvm lvremove --test -y inact/thinpool 2>&1");
+    INFO(would.output);
+    CHECK(would.exit_code == 0);
+    CHECK(contains(would.output, "successfully removed"));
+
+    // lvmkit reads the metadata through LVM's read-only component activation, then undoes it.
+    const auto edges = edges_of(disk.path());
+    const auto contents = setup::status(spec).contents;
+    INFO(contents.summary());
+    CHECK(contents.read_inactive);
+    CHECK_FALSE(contents.metadata_unreadable);
+    CHECK(contents.thin_devices == std::size_t{3});
+    CHECK(contents.unknown_thin_ids == std::vector<std::uint64_t>{0, 1, 2});
+    CHECK(contents.data_used >= Bytes::MiB(8));
+    CHECK(contents.kernel_transaction_id == 1);
+    CHECK(contents.holds_anything());
+    CHECK_FALSE(pool_active("inact"));
+    CHECK_FALSE(dm_device_exists("inact-thinpool_tmeta"));
+
+    std::size_t reports = 0;
+    setup::TeardownOptions options;
+    options.on_progress = [&](const setup::Progress&) { ++reports; };
+    try {
+        setup::teardown(spec, options);
+        FAIL("teardown removed an inactive pool holding a runtime's thin devices");
+    } catch (const Error& e) {
+        INFO(e.what());
+        CHECK(e.errc() == Errc::busy);
+        CHECK(contains(e.what(), "3 thin device(s) (3 unknown to LVM)"));
+        CHECK(contains(e.what(), "read-only activation"));
+    }
+    CHECK(reports == 0);
+    CHECK_FALSE(pool_active("inact"));
+    CHECK_FALSE(dm_device_exists("inact-thinpool_tmeta"));
+
+    const std::vector<std::string> args{"--device",  disk.path(),         "--vg", "inact", "--root",
+                                        root.path(), "--no-docker-config"};
+    auto r = cli(std::vector<std::string>{"teardown", "--yes"} + args);
+    INFO(r.output);
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.output, "3 thin device(s)"));
+    r = cli({"status", "--vg", "inact", "--root", root.path(), "--no-docker-config"});
+    INFO(r.output);
+    CHECK(contains(r.output, "contents  3 thin device(s) (3 unknown to LVM)"));
+    CHECK_FALSE(pool_active("inact"));
+    CHECK_FALSE(dm_device_exists("inact-thinpool_tmeta"));
+    CHECK(edges_of(disk.path()) == edges);
+    CHECK(checksum_after_reactivation("inact") == sum);
+
+    // --force removes the inactive pool and everything in it.
+    r = cli(std::vector<std::string>{"teardown", "--yes", "--force"} + args);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.output, "--force destroys what the pool holds: 3 thin device(s)"));
+    CHECK(device_is_blank(disk.path()));
+    CHECK(no_dm_devices_named("inact"));
+}
+
+TEST_CASE("pool contents: an inactive pool whose metadata can not be read is not torn down",
+          "[system][contents][cli]") {
+    LoopDevice disk(kDisk, "contents-unread");
+    ScratchDir root;
+    const auto spec = spec_for(disk.path(), root, "unread");
+    setup::apply(spec);
+    const std::string sum = inactive_runtime_pool("unread");
+    const auto edges = edges_of(disk.path());
+
+    SECTION("LVM refuses the component activation (test seam): refused, nothing removed") {
+        const FailingComponentActivation failing;
+        const auto contents = setup::status(spec).contents;
+        CHECK(contents.metadata_unreadable);
+        CHECK_FALSE(contents.thin_devices.has_value());
+        CHECK(contains(contents.metadata_note, "injected"));
+        try {
+            setup::teardown(spec);
+            FAIL("teardown removed a pool whose contents it could not read");
+        } catch (const Error& e) {
+            INFO(e.what());
+            CHECK(e.errc() == Errc::busy);
+            CHECK(contains(e.what(), "could not be read"));
+            CHECK(contains(e.what(), "injected: activation of the component failed"));
+        }
+    }
+    SECTION("a dm device already has the component's name (real LVM failure): CLI exit 3") {
+        must("dmsetup create unread-thinpool_tmeta --table '0 8 zero'");
+        const auto r = cli({"teardown", "--yes", "--device", disk.path(), "--vg", "unread",
+                            "--root", root.path(), "--no-docker-config"});
+        INFO(r.output);
+        CHECK(r.exit_code == 3);
+        CHECK(contains(r.output, "could not be read"));
+        CHECK(contains(r.output, "unread/thinpool_tmeta"));
+        // Still the foreign device, not LVM's component.
+        CHECK(contains(sh("dmsetup table unread-thinpool_tmeta").output, "zero"));
+        must("dmsetup remove unread-thinpool_tmeta");
+    }
+    CHECK_FALSE(pool_active("unread"));
+    CHECK_FALSE(dm_device_exists("unread-thinpool_tmeta"));
+    CHECK(edges_of(disk.path()) == edges);
+    CHECK(checksum_after_reactivation("unread") == sum);
     setup::TeardownOptions force;
     force.force = true;
     setup::teardown(spec, force);

@@ -31,6 +31,8 @@ std::string superblock(std::uint64_t details_root, std::uint64_t transaction_id)
     put(block, 32, 27022010, 8);  // magic
     put(block, 48, transaction_id, 8);
     put(block, 328, details_root, 8);
+    put(block, 64 + 8, 96, 8);  // data space map: 96 blocks allocated
+    put(block, 336, 128, 4);    // data block size: 128 sectors (64 KiB)
     seal(block, kSuperblockSalt);
     return block;
 }
@@ -77,6 +79,8 @@ TEST_CASE("thin metadata: the device-details btree gives every thin device id", 
     };
     const auto metadata = read_thin_metadata(reader_of(blocks));
     CHECK(metadata.transaction_id == 5);
+    CHECK(metadata.data_blocks_allocated == 96);
+    CHECK(metadata.data_block_sectors == 128);
     REQUIRE(metadata.devices.size() == 3);
     CHECK(metadata.devices[0].id == 0);
     CHECK(metadata.devices[0].mapped_blocks == 80);
@@ -104,6 +108,12 @@ TEST_CASE("thin metadata: the device-details btree gives every thin device id", 
         seal(zero, kSuperblockSalt);
         blocks[0] = zero;
         CHECK_THROWS_AS(read_thin_metadata(reader_of(blocks)), Error);
+    }
+    SECTION("an all-zero superblock is an empty pool the kernel has not formatted yet") {
+        blocks[0] = std::string(kThinMetadataBlock, '\0');
+        const auto empty = read_thin_metadata(reader_of(blocks));
+        CHECK(empty.devices.empty());
+        CHECK(empty.data_blocks_allocated == 0);
     }
     SECTION("a superblock that changes during the walk is a busy pool") {
         int reads = 0;
