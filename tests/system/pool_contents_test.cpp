@@ -131,6 +131,18 @@ std::string checksum_after_reactivation(const std::string& vg) {
     return sum;
 }
 
+// `teardown --yes --force` with @p args removes a pool holding 3 thin devices, says what it
+// destroys, and leaves @p disk blank with no dm device of @p vg.
+void check_forced_teardown(const std::vector<std::string>& args, const std::string& disk,
+                           const std::string& vg) {
+    const auto r = cli(std::vector<std::string>{"teardown", "--yes", "--force"} + args);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.output, "--force destroys what the pool holds: 3 thin device(s)"));
+    CHECK(device_is_blank(disk));
+    CHECK(no_dm_devices_named(vg));
+}
+
 // The component activation fails as LVM reports a failure: test seam, reset on every path.
 struct FailingComponentActivation {
     FailingComponentActivation() {
@@ -233,11 +245,7 @@ TEST_CASE("pool contents: teardown refuses a pool holding a runtime's thin devic
     must("dmsetup remove " + active);
     const std::vector<std::string> args{
         "--device", disk.path(), "--vg", "rtpool", "--root", root.path(), "--no-docker-config"};
-    auto with = [&](std::vector<std::string> head) {
-        head.insert(head.end(), args.begin(), args.end());
-        return head;
-    };
-    auto r = cli(with({"teardown", "--yes"}));
+    auto r = cli(std::vector<std::string>{"teardown", "--yes"} + args);
     INFO(r.output);
     CHECK(r.exit_code == 3);
     CHECK(contains(r.output, "3 thin device(s)"));
@@ -257,12 +265,7 @@ TEST_CASE("pool contents: teardown refuses a pool holding a runtime's thin devic
     CHECK(edges_of(disk.path()) == edges);
 
     // --force removes everything, the runtime's active device too, and says what it destroyed.
-    r = cli(with({"teardown", "--yes", "--force"}));
-    INFO(r.output);
-    CHECK(r.exit_code == 0);
-    CHECK(contains(r.output, "--force destroys what the pool holds: 3 thin device(s)"));
-    CHECK(device_is_blank(disk.path()));
-    CHECK(no_dm_devices_named("rtpool"));
+    check_forced_teardown(args, disk.path(), "rtpool");
 }
 
 TEST_CASE("pool contents: the in-process metadata reader agrees with thin_ls",
@@ -350,12 +353,7 @@ TEST_CASE("pool contents: an inactive pool's thin devices are read through its m
     CHECK(checksum_after_reactivation("inact") == sum);
 
     // --force removes the inactive pool and everything in it.
-    r = cli(std::vector<std::string>{"teardown", "--yes", "--force"} + args);
-    INFO(r.output);
-    CHECK(r.exit_code == 0);
-    CHECK(contains(r.output, "--force destroys what the pool holds: 3 thin device(s)"));
-    CHECK(device_is_blank(disk.path()));
-    CHECK(no_dm_devices_named("inact"));
+    check_forced_teardown(args, disk.path(), "inact");
 }
 
 TEST_CASE("pool contents: an inactive pool whose metadata can not be read is not torn down",
