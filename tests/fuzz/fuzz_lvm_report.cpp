@@ -1,6 +1,6 @@
 // Fuzzes the parsers of LVM's JSON reports (pvs, vgs, lvs) and the lv_attr decoder.
 #include "fuzz_common.hpp"
-#include "internal/lvm_command.hpp"
+#include "lvm/lvm_command.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     namespace lvm = lvmkit::lvm::internal;

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "internal/dm_call.hpp"
+#include "dm/dm_call.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "internal/lvm_session.hpp"
 #include "internal/thin_metadata.hpp"
+#include "lvm/lvm_session.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"
 #include "lvmkit/setup.hpp"

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "internal/blockdev_os.hpp"
+#include "blockdev/blockdev_os.hpp"
 #include "lvmkit/error.hpp"
 
 using namespace lvmkit;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "internal/blockdev_seams.hpp"
+#include "blockdev/blockdev_seams.hpp"
 #include "lvmkit/error.hpp"
 
 extern char** environ;

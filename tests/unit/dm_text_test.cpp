@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <string>
 
-#include "internal/dm_call.hpp"
+#include "dm/dm_call.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include "internal/lvm_label.hpp"
+#include "blockdev/lvm_label.hpp"
 
 using namespace lvmkit::blockdev;
 using lvmkit::blockdev::internal::read_lvm_pv_info;

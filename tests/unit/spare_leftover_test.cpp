@@ -1,6 +1,6 @@
 // Recognising the lvol<N> leftover of a cut inside LVM's pool creation, and the metadata text
 // that makes it the pool's spare, on LV reports and vgcfgbackup text shaped like LVM's.
-#include "internal/spare_leftover.hpp"
+#include "setup/spare_leftover.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "internal/dm_call.hpp"
+#include "dm/dm_call.hpp"
 
 #include <unistd.h>
 

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "internal/blockdev_os.hpp"
+#include "blockdev/blockdev_os.hpp"
 #include "lvmkit/error.hpp"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "internal/lvm_label.hpp"
+#include "blockdev/lvm_label.hpp"
 
 namespace lvmkit::blockdev::internal {
 namespace {

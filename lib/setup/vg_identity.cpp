@@ -1,6 +1,6 @@
 // A VG is known by its PVs' identity (device number, PV UUID), not by the names on the command
 // line: a shifted /dev/sdX name must not make setup label a stranger's disk.
-#include "internal/vg_identity.hpp"
+#include "setup/vg_identity.hpp"
 
 #include <sys/stat.h>
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "internal/dm_call.hpp"
+#include "dm/dm_call.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/log.hpp"
 

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <sstream>
 
-#include "internal/lvm_command.hpp"
-#include "internal/lvm_session.hpp"
+#include "lvm/lvm_command.hpp"
+#include "lvm/lvm_session.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"
 

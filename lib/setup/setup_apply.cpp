@@ -16,10 +16,10 @@
 
 #include "internal/consumer.hpp"
 #include "internal/setup_internal.hpp"
-#include "internal/spare_leftover.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/spare_leftover.hpp"
 
 namespace lvmkit::setup {
 namespace internal {

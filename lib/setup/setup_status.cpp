@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "internal/consumer.hpp"
-#include "internal/pool_contents_read.hpp"
 #include "internal/setup_internal.hpp"
-#include "internal/spare_leftover.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/pool_contents_read.hpp"
+#include "setup/spare_leftover.hpp"
 
 namespace lvmkit::setup {
 namespace internal {

@@ -14,13 +14,13 @@
 #include "internal/consumer.hpp"
 #include "internal/device_identity.hpp"
 #include "internal/setup_internal.hpp"
-#include "internal/spare_leftover.hpp"
-#include "internal/vg_identity.hpp"
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/docker_config.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/spare_leftover.hpp"
+#include "setup/vg_identity.hpp"
 
 namespace lvmkit::setup {
 namespace internal {

@@ -6,7 +6,7 @@
 // So: lvm2_init runs on a helper thread (no stream reopening), and every call saves and restores
 // umask, locale, M_MMAP_MAX, signal dispositions and mask, with the log callback installed only
 // for the duration of the call.
-#include "internal/lvm_session.hpp"
+#include "lvm/lvm_session.hpp"
 
 #include <dirent.h>
 #include <libdevmapper.h>
@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "internal/libdm_lock.hpp"
-#include "internal/lvm_command.hpp"
+#include "lvm/lvm_command.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 

@@ -1,4 +1,4 @@
-#include "internal/lvm_command.hpp"
+#include "lvm/lvm_command.hpp"
 
 #include <sys/stat.h>
 

@@ -1,5 +1,5 @@
 // Recognising the lvol<N> a cut inside LVM's metadata-spare creation leaves (see the header).
-#include "internal/spare_leftover.hpp"
+#include "setup/spare_leftover.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

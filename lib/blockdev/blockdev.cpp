@@ -20,9 +20,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "internal/blockdev_os.hpp"
-#include "internal/blockdev_seams.hpp"
-#include "internal/lvm_label.hpp"
+#include "blockdev/blockdev_os.hpp"
+#include "blockdev/blockdev_seams.hpp"
+#include "blockdev/lvm_label.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 
