@@ -3,8 +3,8 @@
 #include <string_view>
 
 #include "internal/consumer.hpp"
+#include "internal/file_checks.hpp"
 #include "internal/json_document.hpp"
-#include "internal/setup_internal.hpp"
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/docker_config.hpp"
 #include "lvmkit/docker_detect.hpp"
@@ -282,7 +282,7 @@ void add_consumer_step(const ThinPoolSpec& spec, const FileWriter& writer, Plan&
     bool done = true;
     for (const auto& file : files) {
         if (file.changed)
-            check_writable(writer.root().resolve(file.path), file.content.size());
+            lvmkit::internal::check_writable(writer.root().resolve(file.path), file.content.size());
         done = done && !file.changed;
         description += std::string(description.empty() ? "Write " : "; write ") +
                        shown_path(writer, file.path) + ": " + file.what;

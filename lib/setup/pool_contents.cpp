@@ -10,12 +10,12 @@
 #include <set>
 
 #include "internal/device_identity.hpp"
-#include "internal/setup_internal.hpp"
 #include "internal/thin_metadata.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 #include "setup/pool_contents_read.hpp"
+#include "setup/setup_internal.hpp"
 
 namespace lvmkit::setup {
 namespace {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <memory>
 
-#include "internal/setup_internal.hpp"
+#include "setup/setup_internal.hpp"
 
 namespace lvmkit::setup::internal {
 namespace {

@@ -15,10 +15,10 @@
 #include <thread>
 
 #include "internal/consumer.hpp"
-#include "internal/setup_internal.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 
 namespace lvmkit::setup {

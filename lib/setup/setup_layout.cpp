@@ -2,9 +2,9 @@
 // or the recommended layout (sizing.hpp); what lvcreate and lvconvert get; the full behaviour.
 #include <fmt/format.h>
 
-#include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/sizing.hpp"
+#include "setup/setup_internal.hpp"
 
 namespace lvmkit::setup {
 

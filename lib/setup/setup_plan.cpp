@@ -1,7 +1,6 @@
 // Reading the system and deciding: environment checks, device judgement, the plan and its
 // text/JSON forms. Writes nothing.
 #include <fcntl.h>
-#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -13,12 +12,13 @@
 
 #include "internal/consumer.hpp"
 #include "internal/device_identity.hpp"
-#include "internal/setup_internal.hpp"
+#include "internal/file_checks.hpp"
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/docker_config.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 #include "setup/vg_identity.hpp"
 
@@ -340,30 +340,6 @@ std::string pool_dm_device(const ThinPoolSpec& spec) {
     return name + "-tpool";  // LVM's layered name once thin volumes use the pool
 }
 
-// A file setup will write must be writable now: finding a read-only or full filesystem only at
-// the last step would cost a whole setup and its rollback, and the rollback can not make the
-// device byte-identical again. Checks the nearest existing directory on the way to @p host_path.
-void check_writable(const std::string& host_path, std::size_t content_size) {
-    std::string dir = host_path.substr(0, host_path.find_last_of('/'));
-    struct statvfs fs {};
-    while (::statvfs(dir.empty() ? "/" : dir.c_str(), &fs) != 0) {
-        if (errno != ENOENT || dir.empty())
-            return;  // the write itself will report what is wrong
-        dir = dir.substr(0, dir.find_last_of('/'));
-    }
-    if ((fs.f_flag & ST_RDONLY) != 0)
-        throw Error(Errc::permission_denied, kPreflight, host_path,
-                    "the file is on a read-only filesystem (" + (dir.empty() ? "/" : dir) + ")");
-    // The temporary copy, a backup of the old file and a directory block, with room to spare.
-    const std::uint64_t needed = 2 * static_cast<std::uint64_t>(content_size) + 16384;
-    const std::uint64_t available = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
-    if (available < needed)
-        throw Error(Errc::insufficient_space, kPreflight, host_path,
-                    "not enough space on the filesystem to write the file (" +
-                        std::to_string(available) + " bytes free, " + std::to_string(needed) +
-                        " needed)");
-}
-
 Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer) {
     check_vg_ownership(spec, state);
     check_existing_pool(spec, state);
@@ -445,7 +421,7 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
     const auto existing_profile = host_writer.read(profile_file);
     const bool profile_done = existing_profile && *existing_profile == render_profile(profile);
     if (!profile_done)
-        check_writable(profile_file, render_profile(profile).size());
+        lvmkit::internal::check_writable(profile_file, render_profile(profile).size());
     add(StepKind::write_profile, "Write " + profile_file + ": " + describe(profile), profile_done);
     add(StepKind::attach_profile, "Attach profile " + spec.profile_name + " to " + pool,
         pool_lv != nullptr && pool_lv->profile == spec.profile_name);

@@ -4,8 +4,8 @@
 #include <set>
 
 #include "internal/device_identity.hpp"
-#include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
+#include "setup/setup_internal.hpp"
 
 namespace lvmkit::setup {
 

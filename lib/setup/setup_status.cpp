@@ -7,11 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "internal/consumer.hpp"
-#include "internal/setup_internal.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 #include "setup/pool_contents_read.hpp"
+#include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 
 namespace lvmkit::setup {

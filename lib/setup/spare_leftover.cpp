@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <fstream>
 
-#include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/files.hpp"
+#include "setup/setup_internal.hpp"
 
 namespace lvmkit::setup::internal {
 namespace {

@@ -2,7 +2,7 @@
 // written, however the spec's devices are named today.
 #pragma once
 
-#include "internal/setup_internal.hpp"
+#include "setup/setup_internal.hpp"
 
 namespace lvmkit::setup::internal {
 

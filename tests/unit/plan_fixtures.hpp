@@ -1,7 +1,7 @@
 // Shared by the unit tests of the facade's pure parts (setup_test, sizing_test).
 #pragma once
 
-#include "internal/setup_internal.hpp"
+#include "setup/setup_internal.hpp"
 
 namespace lvmkit::test {
 

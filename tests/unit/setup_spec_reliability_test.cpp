@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
+#include "setup/setup_internal.hpp"
 
 using namespace lvmkit;
 

@@ -2,9 +2,9 @@
 // headroom advisor, checked against the numbers LVM produces for the seed layout.
 #include <catch2/catch.hpp>
 
-#include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
 #include "plan_fixtures.hpp"
+#include "setup/setup_internal.hpp"
 
 using namespace lvmkit;
 using namespace lvmkit::setup;

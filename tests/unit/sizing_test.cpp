@@ -4,10 +4,10 @@
 #include <iostream>
 
 #include "error_matchers.hpp"
-#include "internal/setup_internal.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/sizing.hpp"
 #include "plan_fixtures.hpp"
+#include "setup/setup_internal.hpp"
 
 using namespace lvmkit;
 using namespace lvmkit::setup;

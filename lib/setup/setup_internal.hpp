@@ -131,10 +131,6 @@ void check_environment(const ThinPoolSpec& spec);
 /// The pool's dm device that carries the thin-pool target (`vg-pool` or `vg-pool-tpool`).
 std::string pool_dm_device(const ThinPoolSpec& spec);
 
-/// Refuses (Errc::permission_denied, insufficient_space) a file setup will write on a
-/// read-only or full filesystem, before anything is written.
-void check_writable(const std::string& host_path, std::size_t content_size);
-
 /// teardown()'s steps, in order: kinds and descriptions (`done` is never set).
 std::vector<Step> teardown_steps(const ThinPoolSpec& spec);
 
