@@ -9,7 +9,6 @@
 #include <sys/swap.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include "catch_compat.hpp"
 
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/error.hpp"

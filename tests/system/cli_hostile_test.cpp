@@ -6,10 +6,10 @@
 // every file under the --root byte-identical, with no `docker*` dm device made.
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include "catch_compat.hpp"
 
 #include "system/cli_fixtures.hpp"
 #include "system/component_fixtures.hpp"

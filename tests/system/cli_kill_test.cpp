@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include "catch_compat.hpp"
 
 #include "lvmkit/lvm.hpp"
 #include "system/cli_fixtures.hpp"

@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <sys/stat.h>
-#include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include "catch_compat.hpp"
 
 #include "system/cli_fixtures.hpp"
 #include "system/fixtures.hpp"

@@ -3,7 +3,7 @@
 // another dm device (a multipath path under its map). LVM refuses them (its md filter, even with
 // `pvcreate -ff`; the exclusive open). lvmkit refuses them in preflight too (exit 3 in the CLI
 // table), with or without permission to wipe signatures, and every byte stays as it was.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "lvmkit/setup.hpp"

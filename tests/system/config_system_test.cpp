@@ -4,13 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <cerrno>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "lvmkit/files.hpp"

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <filesystem>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "lvmkit/setup.hpp"

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +14,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "catch_compat.hpp"
 
 #include "dm/dm_call.hpp"
 #include "lvmkit/dm.hpp"

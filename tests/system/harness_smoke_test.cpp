@@ -3,11 +3,11 @@
 #include <libdevmapper.h>
 #include <lvm2cmd.h>
 
-#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+#include "catch_compat.hpp"
 
 #include "lvmkit/lvm.hpp"
 #include "system/fixtures.hpp"

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <dirent.h>
-#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"

@@ -1,10 +1,10 @@
 // The [system] suite: needs root and device-mapper. Refuses to run (exit 77) elsewhere rather than
 // pretend: scripts/test starts it inside the real-kernel harness when the host lacks dm.
-#define CATCH_CONFIG_RUNNER
+#define LVMKIT_CATCH_RUNNER
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <cstdio>
+#include "catch_compat.hpp"
 
 #include "system/fixtures.hpp"
 

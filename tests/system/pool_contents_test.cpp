@@ -3,9 +3,9 @@
 // `create_snap`, `set_transaction_id`) that LVM never sees: LVM's own teardown view counts no thin
 // LV and lvremove destroys them. lvmkit reads the pool itself, refuses (exit 3) with every byte
 // unchanged, shows the same in status, and removes everything only with --force.
-#include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include "catch_compat.hpp"
 
 #include "internal/thin_metadata.hpp"
 #include "lvm/lvm_session.hpp"

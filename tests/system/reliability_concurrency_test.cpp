@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <optional>
 #include <thread>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"

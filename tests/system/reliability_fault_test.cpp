@@ -8,10 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include "catch_compat.hpp"
 
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/dm.hpp"

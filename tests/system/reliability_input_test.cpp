@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "lvmkit/lvm.hpp"

@@ -7,9 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
+#include "catch_compat.hpp"
 
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/dm.hpp"

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <dirent.h>
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include "catch_compat.hpp"
 
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"

@@ -1,6 +1,6 @@
 // Parsers of /proc/self/mountinfo and /proc/swaps used by the blockdev layer.
-#include <catch2/catch.hpp>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "blockdev/blockdev_os.hpp"
 #include "lvmkit/error.hpp"

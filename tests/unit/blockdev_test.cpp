@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+#include "catch_compat.hpp"
 
 #include "blockdev/blockdev_seams.hpp"
 #include "lvmkit/error.hpp"

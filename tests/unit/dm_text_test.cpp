@@ -1,9 +1,9 @@
 // The dm layer's pure parts: name rules, target tables, status lines, errno mapping, udev policy.
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <cerrno>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "dm/dm_call.hpp"
 #include "lvmkit/dm.hpp"

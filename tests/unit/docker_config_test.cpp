@@ -1,8 +1,8 @@
 #include "lvmkit/docker_config.hpp"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "unit/error_matchers.hpp"

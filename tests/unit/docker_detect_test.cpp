@@ -1,7 +1,7 @@
 #include "lvmkit/docker_detect.hpp"
 
-#include <catch2/catch.hpp>
 #include <string>
+#include "catch_compat.hpp"
 
 TEST_CASE("Docker's version from dpkg's status file", "[config][docker][detect]") {
     const std::string status =

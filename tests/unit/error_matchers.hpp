@@ -2,8 +2,8 @@
 // problem.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 

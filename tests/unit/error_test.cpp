@@ -1,8 +1,8 @@
 #include "lvmkit/error.hpp"
 
-#include <catch2/catch.hpp>
 #include <cerrno>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvmkit/log.hpp"
 

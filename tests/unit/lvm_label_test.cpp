@@ -1,10 +1,10 @@
 // The LVM2 label / metadata-area reader on a real pvcreate+vgcreate image, reshaped to reach the
 // defensive paths: a metadata text that wraps around the circular buffer, bogus locations.
-#include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "blockdev/lvm_label.hpp"
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvm/lvm_command.hpp"
 #include "lvm/lvm_session.hpp"

@@ -1,2 +1,7 @@
-#define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
+// The unit suite: no root, no device-mapper.
+#define LVMKIT_CATCH_RUNNER
+#include "catch_compat.hpp"
+
+int main(int argc, char* argv[]) {
+    return Catch::Session().run(argc, argv);
+}

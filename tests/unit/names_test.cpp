@@ -1,7 +1,7 @@
 #include "lvmkit/names.hpp"
 
-#include <catch2/catch.hpp>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 

@@ -1,8 +1,8 @@
 // Spec values that must be refused before setup touches anything (the pure half of preflight);
 // the same values are also driven through setup::apply under a real kernel in
 // tests/system/reliability_input_test.cpp.
-#include <catch2/catch.hpp>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "setup/setup_internal.hpp"

@@ -1,6 +1,6 @@
 // The facade's pure parts: spec validation, extent arithmetic, size resolution and the autoextend
 // headroom advisor, checked against the numbers LVM produces for the seed layout.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 #include "plan_fixtures.hpp"

@@ -1,6 +1,6 @@
 #include "lvmkit/size.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <limits>
 

@@ -1,7 +1,7 @@
 // The sizing rules (LVM's estimate, limit and chunk policy; the recommended layout) and the
 // facade's layouts over a table of disk sizes 4 GiB .. 16 TiB, extent sizes and chunk sizes.
-#include <catch2/catch.hpp>
 #include <iostream>
+#include "catch_compat.hpp"
 
 #include "error_matchers.hpp"
 #include "lvmkit/error.hpp"

@@ -2,7 +2,7 @@
 // that makes it the pool's spare, on LV reports and vgcfgbackup text shaped like LVM's.
 #include "setup/spare_leftover.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 

@@ -2,8 +2,8 @@
 // way dm-thin-metadata.c lays them out: a superblock, an internal node, two leaves.
 #include "internal/thin_metadata.hpp"
 
-#include <catch2/catch.hpp>
 #include <map>
+#include "catch_compat.hpp"
 
 #include "lvmkit/error.hpp"
 
