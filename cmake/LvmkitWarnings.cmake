@@ -4,4 +4,9 @@ function(lvmkit_set_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
     -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+  # Off for users (a newer compiler's new warning must not break their build); on in the
+  # project's own builds on Debian 12 and 13 (scripts/lib.sh, tests/debian13/run).
+  if(LVMKIT_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
 endfunction()

@@ -9,7 +9,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_lvmkit() {
     if [[ ! -f $build_dir/build.ninja ]]; then
         cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-            -Wno-dev >/dev/null
+            -DLVMKIT_WARNINGS_AS_ERRORS=ON -Wno-dev >/dev/null
     fi
     cmake --build "$build_dir" -j "$jobs"
 }

@@ -16,8 +16,7 @@
 
 namespace Catch {
 // Catch2 2 named the substring matcher Contains and exported the matchers into Catch.
-inline Matchers::ContainsSubstringMatcher Contains(const std::string& text,
-                                                   CaseSensitive sensitivity = CaseSensitive::Yes) {
+inline auto Contains(const std::string& text, CaseSensitive sensitivity = CaseSensitive::Yes) {
     return Matchers::ContainsSubstring(text, sensitivity);
 }
 using Matchers::Predicate;

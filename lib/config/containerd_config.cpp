@@ -457,8 +457,9 @@ void remove_cri_default(Draft& draft, ContainerdSyntax syntax) {
                 toml::table pruned = expected;
                 // The table and every ancestor it leaves empty (its header made them implicitly).
                 for (std::size_t depth = path.tables.size(); depth > 1; --depth) {
-                    std::vector<std::string> parent(path.tables.begin(),
-                                                    path.tables.begin() + (depth - 1));
+                    std::vector<std::string> parent(
+                        path.tables.begin(),
+                        path.tables.begin() + static_cast<std::ptrdiff_t>(depth - 1));
                     auto* up = table_at(pruned, parent, false);
                     auto* child = up ? up->get_as<toml::table>(path.tables[depth - 1]) : nullptr;
                     if (!child || !child->empty())

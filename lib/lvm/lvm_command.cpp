@@ -226,8 +226,9 @@ ReportOutput split_report_output(const std::vector<std::string>& lines) {
     ReportOutput out;
     for (const auto& line : lines) {
         const auto first = line.find_first_not_of(" \t");
+        // Since lvm2 2.03.26 a line holding only "," separates "report" from the "log" section.
         const bool report_line = first == std::string::npos ||
-                                 std::string_view("{}[]\"").find(line[first]) != std::string::npos;
+                                 std::string_view("{}[]\",").find(line[first]) != std::string::npos;
         if (report_line)
             out.json += line + '\n';
         else

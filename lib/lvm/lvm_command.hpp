@@ -66,7 +66,8 @@ LogLevel map_lvm_level(int level) noexcept;
 /// A report command's print-level lines, split. liblvm2cmd gives warnings ("WARNING: PV ... is
 /// marked in use but no VG was found using it") to the log callback at the same level as report
 /// output, so they can land in the middle of the JSON. Every line of LVM's JSON report starts
-/// (after blanks) with a brace, a bracket or a quote; any other line is a message.
+/// (after blanks) with a brace, a bracket, a quote or (lvm2 >= 2.03.26, before its "log" section)
+/// a comma; any other line is a message.
 struct ReportOutput {
     std::string json;                   ///< the report lines, one per line
     std::vector<std::string> messages;  ///< everything else, in order
