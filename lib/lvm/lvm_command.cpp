@@ -244,6 +244,9 @@ ConfigOverride session_config(const SessionOptions& options) {
     // Binary fields as 0/1 and hidden LVs without brackets, whatever lvm.conf says.
     config.set("report/binary_values_as_numeric", true);
     config.set("report/mark_hidden_devices", false);
+    // LVM's messages through the log callback, not into the report: lvm2 >= 2.03.26 moves a JSON
+    // report command's errors into a "log" section, where lvmkit's error mapping never sees them.
+    config.set("log/report_command_log", false);
     if (!options.scan_only.empty())
         config.set("devices/filter", device_filter(options.scan_only));
     if (options.monitoring)

@@ -1,4 +1,6 @@
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include "catch_compat.hpp"
 
@@ -20,6 +22,15 @@ std::string read_data(const std::string& name) {
     for (std::string line; std::getline(in, line);)
         text += line + '\n';
     return text;
+}
+
+// A captured report as liblvm2cmd's print callback gives it: one line at a time.
+std::vector<std::string> read_lines(const std::string& name) {
+    std::vector<std::string> lines;
+    std::istringstream in(read_data(name));
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
 }
 
 template <typename F>
@@ -134,7 +145,8 @@ TEST_CASE("session config pins report settings and restricts the scan", "[lvm]")
     const std::string text = render_config(session_config(options));
     CHECK(text ==
           "report/binary_values_as_numeric=1 report/mark_hidden_devices=0 "
-          "activation/monitoring=1 allocation/zero_metadata=0 global/use_lvmetad=0");
+          "log/report_command_log=0 activation/monitoring=1 allocation/zero_metadata=0 "
+          "global/use_lvmetad=0");
 }
 
 TEST_CASE("session config refuses extra settings that would change what lvmkit parses", "[lvm]") {
@@ -353,6 +365,23 @@ TEST_CASE("warnings LVM mixes into a JSON report are split out", "[lvm]") {
     for (const auto& line : lines)
         joined += line + "\n";
     CHECK(errc_of([&] { parse_pvs(joined); }) == Errc::parse_error);
+}
+
+TEST_CASE("lvm2 2.03.26+ reports with a log section after the report parse", "[lvm]") {
+    // Captured from lvm2 2.03.31 (Debian 13): `pvs --reportformat json` of a missing device (its
+    // error is in the log section), and a report whose log is empty. A line holding only ","
+    // separates the two sections; before lvmkit knew it, every report failed to parse.
+    const auto error_report = split_report_output(read_lines("pvs-2.03.31-log-error.json"));
+    CHECK(error_report.messages.empty());
+    CHECK(parse_pvs(error_report.json).empty());
+    const auto doc = nlohmann::json::parse(error_report.json);
+    CHECK(doc["log"][0]["log_message"] == "Cannot use /dev/nonexistent: device not found");
+
+    const auto empty_log = split_report_output(read_lines("pvs-2.03.31-log-empty.json"));
+    CHECK(empty_log.messages.empty());
+    const auto rows = nlohmann::json::parse(empty_log.json)["report"][0]["pv"];
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0]["pv_size"] == "67108864");
 }
 
 TEST_CASE("LVM's real error messages map to specific codes", "[lvm]") {
