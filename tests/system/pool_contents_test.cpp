@@ -269,7 +269,7 @@ TEST_CASE("pool contents: teardown refuses a pool holding a runtime's thin devic
 }
 
 TEST_CASE("pool contents: the in-process metadata reader agrees with thin_ls",
-          "[system][contents]") {
+          "[system][contents][thin-tools]") {
     LoopDevice disk(kDisk, "contents-reader");
     ScratchDir root;
     const auto spec = spec_for(disk.path(), root, "rdpool");
