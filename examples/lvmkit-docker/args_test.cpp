@@ -1,8 +1,8 @@
 // lvmkit-docker's command line, on the host: options land in the spec, bad values are usage
 // errors naming the option, and errors map to the documented exit codes.
-#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
+#include "catch_compat.hpp"
 
 #include "cli.hpp"
 #include "lvmkit/version.hpp"

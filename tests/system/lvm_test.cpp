@@ -163,8 +163,8 @@ TEST_CASE("lvm: seed sequence through the typed API equals the CLI's result", "[
     const auto api_lvs = reader.lvs(vg);
     const auto cli_lvs = reader.lvs(VgName(cvg));
     REQUIRE(api_lvs.size() == cli_lvs.size());
-    const auto& a = find_lv(api_lvs, "thinpool");
-    const auto& c = find_lv(cli_lvs, "thinpool");
+    const auto a = find_lv(api_lvs, "thinpool");
+    const auto c = find_lv(cli_lvs, "thinpool");
     CHECK(a.attributes.raw == c.attributes.raw);
     CHECK(a.attributes.type == LvType::thin_pool);
     CHECK(a.size == c.size);

@@ -3,6 +3,7 @@
 // data space, to read-only metadata, and left without dmeventd.
 #include <signal.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <dirent.h>
 #include <cstdlib>
@@ -199,7 +200,7 @@ TEST_CASE(
     CHECK(status.mode == "out_of_data_space");
     CHECK(status.when_full == "error");
     REQUIRE(has_problem(status, "out_of_data_space"));
-    const auto& advice = advice_for(status, "out_of_data_space");
+    const auto advice = advice_for(status, "out_of_data_space");
     CHECK(advice.command == "lvextend -L +13m docker/thinpool");
     CHECK(status.to_text().find("PROBLEM   out_of_data_space: the pool's data space is full") !=
           std::string::npos);
