@@ -114,7 +114,9 @@ std::optional<InstalledDocker> find_installed_docker(const std::string& root) {
     try {
         status = FileWriter{TargetRoot(root)}.read("/var/lib/dpkg/status", true);
     } catch (const Error& e) {
-        log(LogCategory::config, LogLevel::warning,
+        // A FIFO or a device there is worth a warning; a root that is no directory is the
+        // caller's to report.
+        log(LogCategory::config, e.errc() == Errc::conflict ? LogLevel::warning : LogLevel::debug,
             std::string("not reading the dpkg package database: ") + e.what());
     }
     if (status)
