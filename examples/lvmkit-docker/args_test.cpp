@@ -1,5 +1,11 @@
 // lvmkit-docker's command line, on the host: options land in the spec, bad values are usage
 // errors naming the option, and errors map to the documented exit codes.
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 #include "catch_compat.hpp"
@@ -328,3 +334,38 @@ TEST_CASE("cli: the recommended layout refuses --data and --meta, bad values are
         CHECK(out.exit_code == kExitUsage);
     }
 }
+
+#ifdef LVMKIT_DOCKER_BINARY
+// Issue 28: `config` read daemon.json through an ifstream, which waits on a FIFO for a writer.
+// The built binary, on the host (config needs neither root nor device-mapper), under `timeout`.
+TEST_CASE("cli: config refuses a FIFO daemon.json at once, naming it", "[cli][kinds]") {
+    char pattern[] = "/tmp/lvmkit-cli-fifo-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    const std::string root = pattern;
+    REQUIRE(::mkdir((root + "/etc").c_str(), 0755) == 0);
+    REQUIRE(::mkdir((root + "/etc/docker").c_str(), 0755) == 0);
+    REQUIRE(::mkfifo((root + "/etc/docker/daemon.json").c_str(), 0600) == 0);
+    const std::string command = std::string("timeout -s KILL 20 ") + LVMKIT_DOCKER_BINARY +
+                                " config --print daemon-json --docker-storage devicemapper "
+                                "--root " +
+                                root + " </dev/null 2>&1";
+    const auto start = std::chrono::steady_clock::now();
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string output;
+    char buffer[4096];
+    while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
+        output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::system(("rm -rf '" + root + "'").c_str());
+    INFO(output);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == kExitRefused);
+    CHECK(output.find(root + "/etc/docker/daemon.json: is a FIFO (named pipe), not a regular "
+                             "file") != std::string::npos);
+    CHECK(output.find("hint: point --root at a directory") != std::string::npos);
+    CHECK(took < 10.0);
+}
+#endif

@@ -446,6 +446,12 @@ int exit_code_for(const lvmkit::Error& error, bool changed_anything) {
 }
 
 std::string hint_for(const lvmkit::Error& error) {
+    // "is a FIFO (named pipe), not a regular file": a path that names the wrong kind of file.
+    const std::string& message = error.message();
+    if (message.find(", not a regular file") != std::string::npos ||
+        message.find(", not a directory") != std::string::npos)
+        return "point --root at a directory and --daemon-json/--containerd-config at regular "
+               "files (or at nothing yet), or move what is there away";
     switch (error.errc()) {
         case Errc::permission_denied:
             return error.message().find("read-only") != std::string::npos

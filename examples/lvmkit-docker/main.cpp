@@ -10,7 +10,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -449,14 +448,10 @@ int run_teardown(const Invocation& inv) {
     return kExitOk;
 }
 
+// The file writer's read: a FIFO, socket or device is refused by its stat, never opened (an
+// ifstream would wait on a FIFO for a writer).
 std::optional<std::string> read_under_root(const std::string& root, const std::string& path) {
-    const std::string host_path = lvmkit::TargetRoot(root).resolve(path, true);
-    std::ifstream in(host_path);
-    if (!in)
-        return std::nullopt;
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return lvmkit::FileWriter{lvmkit::TargetRoot(root)}.read(path, true);
 }
 
 lvmkit::DeferredDeletion deferred(setup::DeferredDeletionChoice choice) {

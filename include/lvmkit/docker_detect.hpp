@@ -26,7 +26,8 @@ std::optional<std::string> docker_version_from_output(std::string_view output);
 
 /// Looks for Docker inside @p root: the dpkg status file (`var/lib/dpkg/status`) first, then
 /// runs `<root>/usr/bin/dockerd --version` or `<root>/usr/sbin/dockerd --version` (30 s at
-/// most). std::nullopt when there is no Docker. Never throws.
+/// most). std::nullopt when there is no Docker. A status file that is not a regular file (a
+/// FIFO, a device) is skipped with a warning in the log, never opened. Never throws.
 std::optional<InstalledDocker> find_installed_docker(const std::string& root);
 
 }  // namespace lvmkit

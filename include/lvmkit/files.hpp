@@ -24,7 +24,8 @@ class TargetRoot {
   public:
     /// @param root an existing directory; `/` (the default) means the running system.
     /// @throws Error(Errc::invalid_argument) when @p root is empty or relative,
-    ///         Error(Errc::not_found) when it does not exist or is not a directory.
+    ///         Error(Errc::not_found) when it does not exist or is not a directory (the message
+    ///         says what it is: a FIFO, a socket, a device, a regular file).
     explicit TargetRoot(std::string root = "/");
 
     /// The root's canonical host path (symlinks resolved, e.g. `/mnt/sysimage`).
@@ -34,7 +35,8 @@ class TargetRoot {
     /// @param path an absolute path inside the root.
     /// @param follow_final also follow a symlink in the last component.
     /// @throws Error(Errc::invalid_argument) for a relative path, an escape above the root or a
-    ///         symlink loop (more than 40 links).
+    ///         symlink loop (more than 40 links); Error(Errc::conflict) when a directory on the
+    ///         way is something else (a FIFO, a device, a file), naming it and what it is.
     std::string resolve(std::string_view path, bool follow_final = false) const;
 
   private:
@@ -106,17 +108,21 @@ class FileWriter {
     /// Replaces @p path (absolute, inside the root) with @p content. Writing the content the file
     /// already has changes nothing (no write, no new backup, mtime kept).
     /// @throws Error(Errc::invalid_argument) for a bad path or a symlink at the target when
-    ///         WriteOptions::follow_symlink is off; Error(Errc::conflict) when the target is not a
-    ///         regular file; Error(Errc::permission_denied) on EACCES/EPERM/EROFS;
+    ///         WriteOptions::follow_symlink is off; Error(Errc::conflict) when the target, or an
+    ///         existing backup, is not a regular file (a FIFO, a socket, a device, a directory:
+    ///         the message says which); Error(Errc::permission_denied) on EACCES/EPERM/EROFS;
     ///         Error(Errc::insufficient_space) on ENOSPC/EDQUOT; Error(Errc::io_error) otherwise.
     WriteResult write(std::string_view path, std::string_view content,
                       const WriteOptions& options = {}) const;
 
     /// Reads @p path under the root; std::nullopt when it does not exist. With @p follow_symlink
-    /// off, a symlink at @p path is refused.
+    /// off, a symlink at @p path is refused. Never blocks: anything but a regular file is refused
+    /// by its lstat before any open, and the open itself is non-blocking (O_NONBLOCK, O_NOCTTY)
+    /// with fstat checked again before the first read.
     /// @throws Error(Errc::io_error) when it exists but can not be read (permission_denied etc.
     ///         as write() maps errno), Error(Errc::conflict) when it is not a regular
-    ///         file, Error(Errc::invalid_argument) for a bad path, a file over 64 MiB or (with
+    ///         file (a FIFO, a socket, a block or character device, a directory: the message
+    ///         names it), Error(Errc::invalid_argument) for a bad path, a file over 64 MiB or (with
     ///         @p follow_symlink off) a symlink.
     std::optional<std::string> read(std::string_view path, bool follow_symlink = false) const;
 

@@ -1,5 +1,6 @@
 #include "internal/file_checks.hpp"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
@@ -10,7 +11,79 @@
 namespace lvmkit::internal {
 namespace {
 constexpr const char* kPreflight = "preflight";
+
+bool is_special(mode_t mode) {
+    return S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISBLK(mode) || S_ISCHR(mode);
+}
+
+// The first existing directory on the way to @p host_path that is not one (stat follows
+// symlinks, as open would); empty when every existing one is a directory.
+std::string first_non_directory(const std::string& host_path, struct stat& st) {
+    for (auto slash = host_path.find('/', 1); slash != std::string::npos;
+         slash = host_path.find('/', slash + 1)) {
+        const std::string prefix = host_path.substr(0, slash);
+        if (::stat(prefix.c_str(), &st) != 0)
+            return {};  // missing: everything below it is missing too
+        if (!S_ISDIR(st.st_mode))
+            return prefix;
+    }
+    return {};
+}
+
+// stat(2) of @p host_path: false when it does not exist. A directory on the way that is not one
+// is refused; other errors (EACCES, ELOOP) are left to the open, which names them.
+bool stat_existing(const std::string& host_path, const std::string& operation, struct stat& st) {
+    if (::stat(host_path.c_str(), &st) == 0)
+        return true;
+    if (errno == ENOTDIR) {
+        struct stat blocker_st {};
+        const std::string blocker = first_non_directory(host_path, blocker_st);
+        if (!blocker.empty())
+            refuse_file_kind(blocker, blocker_st.st_mode, "a directory", operation);
+    }
+    return false;
+}
 }  // namespace
+
+std::string file_kind(mode_t mode) {
+    if (S_ISREG(mode))
+        return "a regular file";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO (named pipe)";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISLNK(mode))
+        return "a symlink";
+    return "a special file";
+}
+
+void refuse_file_kind(const std::string& host_path, mode_t mode, const std::string& wanted,
+                      const std::string& operation) {
+    // Opening a FIFO waits for a writer; a device's open or read can wait or act on the device.
+    throw Error(Errc::conflict, operation, host_path,
+                "is " + file_kind(mode) + ", not " + wanted +
+                    (is_special(mode) ? "; lvmkit does not open it (that could block, or act on "
+                                        "a device)"
+                                      : ""));
+}
+
+void check_regular_file(const std::string& host_path, const std::string& operation) {
+    struct stat st {};
+    if (stat_existing(host_path, operation, st) && !S_ISREG(st.st_mode))
+        refuse_file_kind(host_path, st.st_mode, "a regular file", operation);
+}
+
+void check_directory(const std::string& host_path, const std::string& operation) {
+    struct stat st {};
+    if (stat_existing(host_path, operation, st) && !S_ISDIR(st.st_mode))
+        refuse_file_kind(host_path, st.st_mode, "a directory", operation);
+}
 
 // A file setup will write must be writable now: finding a read-only or full filesystem only at
 // the last step would cost a whole setup and its rollback, and the rollback can not make the

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "internal/file_checks.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 
@@ -282,14 +283,18 @@ Existing inspect(const std::string& host_path) {
 }
 
 std::string read_host_file(const std::string& host_path, bool follow) {
-    Fd fd(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)));
+    // The callers refused anything but a regular file by its lstat; O_NONBLOCK and O_NOCTTY keep
+    // a FIFO or a device swapped in since then from blocking the open or becoming our terminal,
+    // and fstat refuses it before any read.
+    Fd fd(::open(host_path.c_str(),
+                 O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)));
     if (!fd)
         throw_errno("read file", host_path, "can not open the file", errno);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
         throw_errno("read file", host_path, "can not stat the file", errno);
     if (!S_ISREG(st.st_mode))
-        throw Error(Errc::conflict, "read file", host_path, "is not a regular file");
+        internal::refuse_file_kind(host_path, st.st_mode, "a regular file", "read file");
     if (static_cast<std::size_t>(st.st_size) > kMaxReadSize)
         throw Error(Errc::invalid_argument, "read file", host_path,
                     "is larger than 64 MiB; not a configuration file lvmkit will edit");
@@ -323,8 +328,7 @@ std::vector<std::string> make_parents(const std::string& root, const std::string
         struct stat st {};
         if (::lstat(path.c_str(), &st) == 0) {
             if (!S_ISDIR(st.st_mode))
-                throw Error(Errc::conflict, "create directory", path,
-                            "exists and is not a directory");
+                internal::refuse_file_kind(path, st.st_mode, "a directory", "create directory");
             continue;
         }
         int err = injected(hook, FileStep::create_directory, path);
@@ -421,8 +425,11 @@ TargetRoot::TargetRoot(std::string root) {
         throw_errno("open target root", root, "the target root does not exist", errno);
     root_ = real.get();
     struct stat st {};
-    if (::stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw Error(Errc::not_found, "open target root", root_, "is not a directory");
+    if (::stat(root_.c_str(), &st) != 0)
+        throw_errno("open target root", root_, "can not stat the target root", errno);
+    if (!S_ISDIR(st.st_mode))
+        throw Error(Errc::not_found, "open target root", root_,
+                    "is " + internal::file_kind(st.st_mode) + ", not a directory");
 }
 
 std::string TargetRoot::resolve(std::string_view path, bool follow_final) const {
@@ -457,6 +464,9 @@ std::string TargetRoot::resolve(std::string_view path, bool follow_final) const 
             missing = true;
             continue;
         }
+        // A FIFO or a device where a directory belongs: name it rather than fail on ENOTDIR.
+        if (!pending.empty() && !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode))
+            internal::refuse_file_kind(host, st.st_mode, "a directory", "resolve path");
         if (!S_ISLNK(st.st_mode) || (pending.empty() && !follow_final))
             continue;
         if (++links > kMaxSymlinks)
@@ -483,6 +493,9 @@ std::optional<std::string> FileWriter::read(std::string_view path, bool follow_s
     if (existing.is_symlink)
         throw Error(Errc::invalid_argument, "read file", host,
                     "is a symlink; lvmkit does not follow it unless asked");
+    // Refused by its lstat, before any open: opening a FIFO waits for a writer.
+    if (!S_ISREG(existing.st.st_mode))
+        internal::refuse_file_kind(host, existing.st.st_mode, "a regular file", "read file");
     return read_host_file(host, follow_symlink);
 }
 
@@ -497,7 +510,8 @@ WriteResult FileWriter::write(std::string_view path, std::string_view content,
                     "is a symlink; lvmkit does not write through it unless asked "
                     "(WriteOptions::follow_symlink)");
     if (existing.exists && !S_ISREG(existing.st.st_mode))
-        throw Error(Errc::conflict, "write file", result.host_path, "is not a regular file");
+        internal::refuse_file_kind(result.host_path, existing.st.st_mode, "a regular file",
+                                   "write file");
     if (existing.exists) {
         result.previous_content = read_host_file(result.host_path, false);
         if (*result.previous_content == content)
@@ -513,7 +527,12 @@ WriteResult FileWriter::write(std::string_view path, std::string_view content,
             const std::string backup =
                 options.backup_path.empty() ? default_backup_path(path) : options.backup_path;
             result.backup_host_path = root_.resolve(backup);
-            if (!inspect(result.backup_host_path).exists) {
+            const Existing old_backup = inspect(result.backup_host_path);
+            // An existing backup is kept as it is; one that is no file is no backup.
+            if (old_backup.exists && !old_backup.is_symlink && !S_ISREG(old_backup.st.st_mode))
+                internal::refuse_file_kind(result.backup_host_path, old_backup.st.st_mode,
+                                           "a regular file", "write file");
+            if (!old_backup.exists) {
                 make_backup(result.host_path, result.backup_host_path, *result.previous_content,
                             existing.st, fault_hook_);
                 result.backup_created = true;
@@ -595,6 +614,9 @@ void FileWriter::restore_backup(std::string_view path, std::string_view backup_p
     if (!backup.exists || backup.is_symlink)
         throw Error(Errc::not_found, "restore backup", backup_host,
                     "there is no backup to restore");
+    if (!S_ISREG(backup.st.st_mode))
+        internal::refuse_file_kind(backup_host, backup.st.st_mode, "a regular file",
+                                   "restore backup");
     if (inspect(host).is_symlink)
         throw Error(Errc::invalid_argument, "restore backup", host,
                     "is a symlink; lvmkit does not replace it");
@@ -614,7 +636,7 @@ bool FileWriter::remove(std::string_view path) const {
     if (!existing.exists)
         return false;
     if (!S_ISREG(existing.st.st_mode))
-        throw Error(Errc::conflict, "remove file", host, "is not a regular file");
+        internal::refuse_file_kind(host, existing.st.st_mode, "a regular file", "remove file");
     unlink_file(host, fault_hook_);
     fsync_directory(parent_of(host), fault_hook_);
     return true;

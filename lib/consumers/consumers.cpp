@@ -72,6 +72,8 @@ class DockerDevicemapper final : public ConsumerUnit {
         return "Docker devicemapper graph driver (Docker 24 and older)";
     }
 
+    std::vector<std::string> paths() const override { return {spec_.daemon_json}; }
+
     std::vector<ConsumerFile> files(const FileWriter& writer) const override {
         const auto existing = writer.read(spec_.daemon_json);
         const auto config =
@@ -120,6 +122,10 @@ class DockerSnapshotter final : public ConsumerUnit {
         return "Docker 25 and later on containerd's devmapper snapshotter";
     }
 
+    std::vector<std::string> paths() const override {
+        return {spec_.containerd_config, spec_.daemon_json};
+    }
+
     std::vector<ConsumerFile> files(const FileWriter& writer) const override {
         const auto existing = writer.read(spec_.daemon_json);
         const DockerSnapshotterConfig config{dm_path(spec_.vg, spec_.pool)};
@@ -154,6 +160,8 @@ class Containerd final : public ConsumerUnit {
     explicit Containerd(const ThinPoolSpec& spec) : spec_(spec) {}
 
     std::string name() const override { return "containerd's devmapper snapshotter"; }
+
+    std::vector<std::string> paths() const override { return {spec_.containerd_config}; }
 
     std::vector<ConsumerFile> files(const FileWriter& writer) const override {
         return {containerd_file(spec_, writer)};
@@ -277,6 +285,7 @@ void add_consumer_step(const ThinPoolSpec& spec, const FileWriter& writer, Plan&
     const auto unit = consumer_unit(spec);
     if (!unit)
         return;
+    check_consumer_paths(*unit, writer);
     const auto files = unit->files(writer);
     std::string description;
     bool done = true;
@@ -297,12 +306,19 @@ void add_consumer_step(const ThinPoolSpec& spec, const FileWriter& writer, Plan&
         plan.warnings.push_back(std::move(warning));
 }
 
-void remove_consumer_entries(const ThinPoolSpec& spec) {
-    const auto unit = consumer_unit(spec);
-    if (!unit)
-        return;
-    const FileWriter writer{TargetRoot(spec.target_root)};
-    for (const auto& file : unit->removals(writer))
+void check_consumer_paths(const ConsumerUnit& unit, const FileWriter& writer) {
+    for (const auto& path : unit.paths()) {
+        // Symlinks followed inside the root, as a read would reach them (the read itself refuses
+        // a symlink it was not asked to follow); resolve() names a FIFO or a device where a
+        // directory belongs.
+        lvmkit::internal::check_regular_file(writer.root().resolve(path, true), "preflight");
+        lvmkit::internal::check_regular_file(writer.root().resolve(default_backup_path(path), true),
+                                             "preflight");
+    }
+}
+
+void remove_consumer_entries(const ConsumerUnit& unit, const FileWriter& writer) {
+    for (const auto& file : unit.removals(writer))
         if (file.changed)
             writer.write(file.path, file.content);
 }

@@ -6,9 +6,12 @@
 
 #include <array>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "lvmkit/error.hpp"
+#include "lvmkit/files.hpp"
+#include "lvmkit/log.hpp"
 
 namespace lvmkit {
 namespace {
@@ -106,13 +109,19 @@ std::optional<std::string> docker_version_from_output(std::string_view output) {
 
 std::optional<InstalledDocker> find_installed_docker(const std::string& root) {
     const std::string status_path = joined(root, "/var/lib/dpkg/status");
-    std::ifstream status(status_path);
-    if (status) {
-        std::ostringstream text;
-        text << status.rdbuf();
-        if (const auto version = docker_version_from_dpkg_status(text.str()))
-            return InstalledDocker{*version, "the dpkg package database " + status_path};
+    // Through the file writer's read: a FIFO or a device there is refused, never waited on.
+    std::optional<std::string> status;
+    try {
+        status = FileWriter{TargetRoot(root)}.read("/var/lib/dpkg/status", true);
+    } catch (const Error& e) {
+        // A FIFO or a device there is worth a warning; a root that is no directory is the
+        // caller's to report.
+        log(LogCategory::config, e.errc() == Errc::conflict ? LogLevel::warning : LogLevel::debug,
+            std::string("not reading the dpkg package database: ") + e.what());
     }
+    if (status)
+        if (const auto version = docker_version_from_dpkg_status(*status))
+            return InstalledDocker{*version, "the dpkg package database " + status_path};
     for (const char* path : kDockerdPaths) {
         const std::string binary = joined(root, path);
         if (const auto output = run_version(binary))

@@ -29,6 +29,8 @@ class ConsumerUnit {
     virtual ~ConsumerUnit() = default;
     /// "Docker >= 25 (containerd image store, devmapper snapshotter)".
     virtual std::string name() const = 0;
+    /// The mode's files (inside the target root), in writing order: what files() reads.
+    virtual std::vector<std::string> paths() const = 0;
     /// Every file of the mode with lvmkit's settings merged in, in writing order.
     /// @throws Error as the merges do (conflict, parse_error, unsupported).
     virtual std::vector<ConsumerFile> files(const FileWriter& writer) const = 0;
@@ -59,8 +61,13 @@ std::vector<ConsumerFile> consumer_files(const ThinPoolSpec& spec, const FileWri
 /// unit's decisions and warnings to @p plan; checks that changed files can be written.
 void add_consumer_step(const ThinPoolSpec& spec, const FileWriter& writer, Plan& plan);
 
-/// Takes lvmkit's settings out of the consumer's files, keeping the user's other settings.
-void remove_consumer_entries(const ThinPoolSpec& spec);
+/// Refuses (Errc::conflict, naming the path and what it is) a file of @p unit, or its backup,
+/// that exists and is not a regular file: a FIFO, a socket, a device, a directory. Only stat(2),
+/// before any file is opened: reading a FIFO would wait for a writer.
+void check_consumer_paths(const ConsumerUnit& unit, const FileWriter& writer);
+
+/// Takes lvmkit's settings out of @p unit's files, keeping the user's other settings.
+void remove_consumer_entries(const ConsumerUnit& unit, const FileWriter& writer);
 
 /// One line per file for status(): whether it points at this pool; false in @p all_agree when
 /// one does not.

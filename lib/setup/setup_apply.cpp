@@ -83,6 +83,7 @@ class Run {
 
     ApplyResult execute() {
         const auto start = Clock::now();
+        check_file_kinds(spec_, session_.profile_dir(), writer_);  // before LVM scans the devices
         log(LogCategory::setup, LogLevel::debug, "reading the system's state");
         state_ = read_state(session_, spec_);
         ApplyResult result;

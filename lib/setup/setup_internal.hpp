@@ -134,7 +134,17 @@ std::string pool_dm_device(const ThinPoolSpec& spec);
 /// teardown()'s steps, in order: kinds and descriptions (`done` is never set).
 std::vector<Step> teardown_steps(const ThinPoolSpec& spec);
 
-/// Plan building, given the state (runs the device and size checks).
+/// The directories and files setup and teardown open: the consumer's files the spec names
+/// (daemon.json, containerd's config.toml when the spec alone decides it is used; the mode
+/// Docker's detection picks is checked with its unit, check_consumer_paths()) and their backups,
+/// LVM's profile directory and the profile in it, the graph directory and its backup. Each must
+/// be absent or of the kind expected; stat(2) alone, before LVM scans the devices, so a FIFO or
+/// a device is neither opened nor waited on.
+/// @throws Error(Errc::conflict) naming the path and what it is.
+void check_file_kinds(const ThinPoolSpec& spec, const std::string& profile_dir,
+                      const FileWriter& writer);
+
+/// Plan building, given the state (runs the file-kind, device and size checks).
 Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer);
 
 /// A host-wide exclusive lock (flock on /run/lock/lvmkit.lock) held for a scope.

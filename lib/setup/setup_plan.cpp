@@ -340,7 +340,38 @@ std::string pool_dm_device(const ThinPoolSpec& spec) {
     return name + "-tpool";  // LVM's layered name once thin volumes use the pool
 }
 
+void check_file_kinds(const ThinPoolSpec& spec, const std::string& profile_dir,
+                      const FileWriter& writer) {
+    using lvmkit::internal::check_directory;
+    using lvmkit::internal::check_regular_file;
+    // The consumer's files the spec alone names (the mode Docker's detection picks is checked
+    // with its unit, check_consumer_paths()), followed inside the root as a read would be.
+    std::vector<std::string> files;
+    if (spec.consumer == Consumer::docker)
+        files.push_back(spec.daemon_json);
+    if (spec.consumer == Consumer::containerd ||
+        (spec.consumer == Consumer::docker && spec.docker_storage == DockerStorage::snapshotter))
+        files.push_back(spec.containerd_config);
+    for (const auto& file : files) {
+        check_regular_file(writer.root().resolve(file, true), kPreflight);
+        check_regular_file(writer.root().resolve(default_backup_path(file), true), kPreflight);
+    }
+    // LVM reads profiles from its own directory on this host, whatever the target root.
+    if (!profile_dir.empty()) {
+        check_directory(profile_dir, kPreflight);
+        check_regular_file(profile_path(profile_dir, spec.profile_name), kPreflight);
+    }
+    if (spec.backup_graph_dir) {
+        // The paths backup_graph_dir() opens and renames into.
+        const std::string graph = writer.root().resolve(spec.graph_dir);
+        check_directory(graph, kPreflight);
+        check_directory(graph + ".backup", kPreflight);
+    }
+}
+
 Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer) {
+    // First: a FIFO or a device among the files is refused before anything else is decided.
+    check_file_kinds(spec, state.profile_dir, writer);
     check_vg_ownership(spec, state);
     check_existing_pool(spec, state);
     Plan plan;
@@ -476,9 +507,12 @@ void preflight(const ThinPoolSpec& spec) {
 Plan plan(const ThinPoolSpec& spec) {
     internal::validate_spec(spec);
     internal::check_environment(spec);
-    auto session = internal::session_for(spec);
-    const auto state = internal::read_state(session, spec);
+    // A target root that is no directory is refused before LVM is asked anything, a FIFO or a
+    // device among the files before LVM scans the devices.
     const FileWriter writer{TargetRoot(spec.target_root)};
+    auto session = internal::session_for(spec);
+    internal::check_file_kinds(spec, session.profile_dir(), writer);
+    const auto state = internal::read_state(session, spec);
     return internal::build_plan(spec, state, writer);
 }
 

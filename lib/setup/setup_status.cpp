@@ -82,9 +82,18 @@ void remove_profile(const ThinPoolSpec& spec, lvm::Session& session) {
 class Teardown {
   public:
     Teardown(const ThinPoolSpec& spec, const TeardownOptions& options)
-        : spec_(spec), options_(options), session_(session_for(spec)) {}
+        : spec_(spec),
+          options_(options),
+          writer_(TargetRoot(spec.target_root)),
+          session_(session_for(spec)) {}
 
     void run() {
+        // The files the last steps open, checked before the first: a FIFO among them must not
+        // be found (or block) after the pool is gone.
+        unit_ = consumer_unit(spec_);
+        if (unit_)
+            check_consumer_paths(*unit_, writer_);
+        check_file_kinds(spec_, session_.profile_dir(), writer_);
         // `vgs <name>` fails for a VG that is gone; find_vg lists them all. Read once: no step
         // before remove_vg removes the VG.
         vg_exists_ = find_vg(session_, spec_.vg).has_value();
@@ -135,7 +144,9 @@ class Teardown {
             case StepKind::remove_profile:
                 return remove_profile(spec_, session_);
             case StepKind::remove_daemon_config:
-                return remove_consumer_entries(spec_);
+                if (unit_)
+                    remove_consumer_entries(*unit_, writer_);
+                return;
             default:
                 throw Error(Errc::invalid_argument, "teardown", to_string(kind),
                             "not a teardown step");
@@ -218,6 +229,8 @@ class Teardown {
 
     const ThinPoolSpec& spec_;
     const TeardownOptions& options_;
+    const FileWriter writer_;
+    std::unique_ptr<ConsumerUnit> unit_;
     bool vg_exists_ = false;
     PoolContents contents_;
     std::vector<std::string> leftovers_;

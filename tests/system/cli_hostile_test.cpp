@@ -1,10 +1,15 @@
 // lvmkit-docker, the built binary, on hostile input, table-driven: each row runs `setup --yes`
-// with one bad device, name, size or config file and must exit 2 (a bad command line: any value
-// or combination the spec check refuses, whatever the machine holds) or 3 (refused before any
-// change after looking at the machine: devices, config files, paths resolved under the root),
-// print a message naming the problem on stderr, and leave the devices' first and last MiB and
-// every file under the --root byte-identical, with no `docker*` dm device made.
+// (a few `teardown --yes`) with one bad device, name, size or config file and must exit 2 (a bad
+// command line: any value or combination the spec check refuses, whatever the machine holds) or
+// 3 (refused before any change after looking at the machine: devices, config files, paths
+// resolved under the root, a FIFO, socket or device node where a file or directory belongs),
+// within a time bound (a row that blocks is killed and fails), print a message naming the
+// problem on stderr, and leave the devices' first and last MiB and every file under the --root
+// byte-identical, with no `docker*` dm device made.
 #include <unistd.h>
+
+#include <chrono>
+#include <regex>
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +19,7 @@
 #include "system/cli_fixtures.hpp"
 #include "system/component_fixtures.hpp"
 #include "system/reliability_fixtures.hpp"
+#include "unit/file_kind_fixtures.hpp"
 
 using namespace lvmkit::test;
 namespace fs = std::filesystem;
@@ -22,14 +28,48 @@ namespace {
 
 constexpr std::uint64_t kDisk = 1ull << 30;
 constexpr std::uint64_t kSmallDisk = 64ull << 20;
+// Every row is a refusal made in seconds under TCG; one that takes this long hangs (exit 137).
+constexpr int kRowSeconds = 60;
 
 // Runs lvmkit-docker with stdin from /dev/null and stdout dropped: the result's output is stderr.
+// Killed after kRowSeconds, so a row that blocks fails instead of holding the suite.
 CommandResult cli_stderr(const std::vector<std::string>& args) {
-    std::string command = shell_quote(cli_binary());
+    std::string command =
+        "timeout -s KILL " + std::to_string(kRowSeconds) + " " + shell_quote(cli_binary());
     for (const auto& arg : args)
         command += " " + shell_quote(arg);
     return run_command({"/bin/sh", "-c", command + " </dev/null >/dev/null"});
 }
+
+// A FIFO, socket or device node at @p path under the row's root (its directories made).
+std::function<void(const std::string&)> node_at(const std::string& path, NodeKind kind) {
+    return [path, kind](const std::string& root) {
+        fs::create_directories(fs::path(root + path).parent_path());
+        REQUIRE(make_node(kind, root + path));
+    };
+}
+
+// LVM's profile directory as `lvmconfig` reports it (where setup writes its profile).
+std::string lvm_profile_dir() {
+    const auto r = run_command({"lvmconfig", "--typeconfig", "full", "config/profile_dir"});
+    std::smatch match;
+    const std::regex pattern("profile_dir=\"([^\"]+)\"");
+    REQUIRE(std::regex_search(r.output, match, pattern));
+    return match[1];
+}
+
+// A FIFO where LVM's profile `<name>.profile` would be, removed at the end.
+struct ProfileFifo {
+    explicit ProfileFifo(const std::string& name)
+        : path(lvm_profile_dir() + "/" + name + ".profile") {
+        fs::create_directories(fs::path(path).parent_path());
+        REQUIRE(make_node(NodeKind::fifo, path));
+    }
+    ~ProfileFifo() { ::unlink(path.c_str()); }
+    ProfileFifo(const ProfileFifo&) = delete;
+    ProfileFifo& operator=(const ProfileFifo&) = delete;
+    std::string path;
+};
 
 void write_file(const std::string& path, const std::string& text) {
     fs::create_directories(fs::path(path).parent_path());
@@ -43,7 +83,8 @@ struct Row {
     int exit_code;                                              // 2 usage, 3 refused
     std::string words;                                          // must appear on stderr
     std::function<void(const std::string& root)> prepare = {};  // fills the target root
-    std::string root = {};  // --root instead of the row's scratch directory
+    std::string root = {};          // --root instead of the row's scratch directory
+    std::string command = "setup";  // or "teardown"
 };
 
 // `lvm vgcreate foreign DEV` for the row "a PV of another VG", removed again at the end.
@@ -109,6 +150,10 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
     LoopDevice stack(kSmallDisk, "cli-hostile-stack");
     const StackedVg stacked(stack.path());
     REQUIRE(stacked.created);
+    // Paths that are no files (issue 28): a FIFO as --root, one where LVM's profile goes.
+    const std::string fifo_root = scratch.path() + "/root-fifo";
+    REQUIRE(make_node(NodeKind::fifo, fifo_root));
+    const ProfileFifo profile_fifo("lvmkit-hostile-fifo");
     // Components LVM skips: md members (an array stopped, one assembled), a dm-held device.
     LoopDevice md_a(kSmallDisk, "cli-hostile-md-a");
     LoopDevice md_b(kSmallDisk, "cli-hostile-md-b");
@@ -231,9 +276,85 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
          {"--daemon-json", "/etc/../../../../tmp/escape.json"},
          3,
          "climbs above the target root"},
+        // Files that are no files (issue 28): refused by their stat, never opened or waited on.
+        {"daemon.json a FIFO",
+         disk.path(),
+         {},
+         3,
+         "daemon.json: is a FIFO (named pipe), not a regular file",
+         node_at(daemon, NodeKind::fifo)},
+        {"daemon.json a socket",
+         disk.path(),
+         {},
+         3,
+         "daemon.json: is a socket, not a regular file",
+         node_at(daemon, NodeKind::socket)},
+        {"daemon.json a character device",
+         disk.path(),
+         {},
+         3,
+         "daemon.json: is a character device, not a regular file",
+         node_at(daemon, NodeKind::char_device)},
+        {"daemon.json a block device",
+         disk.path(),
+         {},
+         3,
+         "daemon.json: is a block device, not a regular file",
+         node_at(daemon, NodeKind::block_device)},
+        {"/etc/docker a FIFO",
+         disk.path(),
+         {},
+         3,
+         "/etc/docker: is a FIFO (named pipe), not a directory",
+         node_at("/etc/docker", NodeKind::fifo)},
+        {"daemon.json's backup a FIFO",
+         disk.path(),
+         {},
+         3,
+         "daemon.json.lvmkit-backup: is a FIFO (named pipe), not a regular file",
+         [&](const std::string& root) {
+             write_file(root + daemon, "{\n  \"debug\": true\n}\n");
+             node_at(daemon + ".lvmkit-backup", NodeKind::fifo)(root);
+         }},
+        {"containerd's config.toml a FIFO",
+         disk.path(),
+         {"--containerd-config", "/etc/containerd/config.toml"},
+         3,
+         "config.toml: is a FIFO (named pipe), not a regular file",
+         node_at("/etc/containerd/config.toml", NodeKind::fifo)},
+        {"the graph directory's backup a FIFO (--backup-graph-dir)",
+         disk.path(),
+         {"--backup-graph-dir"},
+         3,
+         "docker.backup: is a FIFO (named pipe), not a directory",
+         [&](const std::string& root) {
+             fs::create_directories(root + "/var/lib/docker");
+             node_at("/var/lib/docker.backup", NodeKind::fifo)(root);
+         }},
+        {"the LVM profile a FIFO",
+         disk.path(),
+         {"--profile", "lvmkit-hostile-fifo"},
+         3,
+         "lvmkit-hostile-fifo.profile: is a FIFO (named pipe), not a regular file"},
+        {"--root a FIFO",
+         disk.path(),
+         {},
+         3,
+         "root-fifo: is a FIFO (named pipe), not a directory",
+         {},
+         fifo_root},
+        {"teardown: daemon.json a FIFO",
+         disk.path(),
+         {},
+         3,
+         "daemon.json: is a FIFO (named pipe), not a regular file",
+         node_at(daemon, NodeKind::fifo),
+         {},
+         "teardown"},
     };
 
     std::size_t passed = 0;
+    double slowest = 0;
     for (const auto& row : rows) {
         INFO("row: " << row.what);
         ScratchDir root;
@@ -249,13 +370,17 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
             edges_before.push_back(edges_of(device));
         const auto files_before = files_below(root.path());
 
-        std::vector<std::string> args{"setup",    "--yes",
-                                      "--root",   row.root.empty() ? root.path() : row.root,
-                                      "--device", row.device};
+        std::vector<std::string> args{row.command, "--yes",
+                                      "--root",    row.root.empty() ? root.path() : row.root,
+                                      "--device",  row.device};
         args.insert(args.end(), row.extra.begin(), row.extra.end());
+        const auto start = std::chrono::steady_clock::now();
         const auto r = cli_stderr(args);
-        INFO("exit " << r.exit_code << ", stderr:\n" << r.output);
-        if (r.exit_code == 0) {
+        const double took =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        slowest = std::max(slowest, took);
+        INFO("exit " << r.exit_code << " after " << took << " s, stderr:\n" << r.output);
+        if (r.exit_code == 0 && row.command == "setup") {
             // Accepted: undo it so the next rows see a blank disk, then fail the row.
             args[0] = "teardown";
             cli_stderr(args);
@@ -274,6 +399,7 @@ TEST_CASE("cli hostile: bad devices, names, sizes and config files are refused, 
         CHECK(no_dm);
         passed += code_ok && named && edges_ok && files_ok && no_dm ? 1 : 0;
     }
-    std::fprintf(stderr, "cli hostile: %zu of %zu rows refused as expected\n", passed, rows.size());
+    std::fprintf(stderr, "cli hostile: %zu of %zu rows refused as expected (slowest %.1f s)\n",
+                 passed, rows.size(), slowest);
     CHECK(passed == rows.size());
 }

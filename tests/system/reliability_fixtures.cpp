@@ -111,6 +111,9 @@ std::map<std::string, std::string> files_below(const std::string& dir) {
             out[entry.path().string()] = "-> " + fs::read_symlink(entry.path(), ec).string();
         else if (entry.is_regular_file(ec))
             out[entry.path().string()] = read_text(entry.path().string());
+        else if (!entry.is_directory(ec))  // a FIFO, socket or device: its kind, never opened
+            out[entry.path().string()] =
+                "special " + std::to_string(static_cast<int>(entry.status(ec).type()));
     }
     return out;
 }

@@ -51,7 +51,8 @@ int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_
 /// The first and last MiB of a device, to prove a refusal touched nothing.
 std::string edges_of(const std::string& device);
 
-/// Every regular file below @p dir (path -> content), symlinks by their target.
+/// Every regular file below @p dir (path -> content), symlinks by their target, FIFOs, sockets
+/// and device nodes by their kind (never opened).
 std::map<std::string, std::string> files_below(const std::string& dir);
 
 /// blockdev::assess() says the device is free (no signatures, no holders).

@@ -15,6 +15,8 @@
 #include <vector>
 #include "catch_compat.hpp"
 
+#include "file_kind_fixtures.hpp"
+#include "internal/file_checks.hpp"
 #include "lvmkit/error.hpp"
 
 using lvmkit::Errc;
@@ -457,5 +459,147 @@ TEST_CASE("restore_backup, remove and undo failures leave the files as they were
         const auto created = plain.write("/new.json", "x");
         CHECK_THROWS_AS(failing(FileStep::remove, EBUSY).undo(created), Error);
         CHECK(slurp(tmp.path() + "/new.json") == "x");
+    }
+}
+
+// Issue 28: a FIFO given as daemon.json blocked setup in open(2) until it was killed.
+TEST_CASE("FileWriter refuses a FIFO, a socket and device nodes at once, naming what they are",
+          "[config][files][kinds]") {
+    using namespace lvmkit::test;
+    for (const auto kind : all_node_kinds) {
+        INFO("kind: " << kind_words(kind));
+        TempDir tmp;
+        REQUIRE(::mkdir((tmp.path() + "/etc").c_str(), 0755) == 0);
+        const std::string node = tmp.path() + "/etc/daemon.json";
+        if (!made_node(kind, node))
+            continue;
+        const FileWriter writer{TargetRoot(tmp.path())};
+        auto refused = [&](auto&& action, const char* operation) {
+            const Deadline deadline(5);
+            try {
+                action();
+                FAIL(operation << " accepted " << kind_words(kind));
+            } catch (const Error& e) {
+                CHECK(e.errc() == Errc::conflict);
+                CHECK(e.operation() == operation);
+                CHECK(e.object() == node);
+                CHECK(e.message().find(std::string("is ") + kind_words(kind) +
+                                       ", not a regular file") != std::string::npos);
+            }
+            CHECK(deadline.elapsed_seconds() < 1.0);
+        };
+        refused([&] { (void)writer.read("/etc/daemon.json"); }, "read file");
+        refused([&] { (void)writer.read("/etc/daemon.json", true); }, "read file");
+        refused([&] { (void)writer.write("/etc/daemon.json", "{}\n"); }, "write file");
+        refused([&] { (void)writer.remove("/etc/daemon.json"); }, "remove file");
+        // Nothing written beside it, the node itself still there and of its kind.
+        CHECK(entries(tmp.path() + "/etc") == std::vector<std::string>{"daemon.json"});
+        struct stat st {};
+        REQUIRE(::lstat(node.c_str(), &st) == 0);
+        CHECK_FALSE(S_ISREG(st.st_mode));
+    }
+}
+
+TEST_CASE("A FIFO or a device where a directory belongs is named, the root included",
+          "[config][files][kinds]") {
+    using namespace lvmkit::test;
+    for (const auto kind : all_node_kinds) {
+        INFO("kind: " << kind_words(kind));
+        TempDir tmp;
+        const std::string node = tmp.path() + "/etc";
+        if (!made_node(kind, node))
+            continue;
+        const Deadline deadline(5);
+        const FileWriter writer{TargetRoot(tmp.path())};
+        const std::string words = std::string("is ") + kind_words(kind) + ", not a directory";
+        CHECK_THROWS_MATCHES(writer.read("/etc/docker/daemon.json"), Error,
+                             Catch::Predicate<Error>([&](const Error& e) {
+                                 return e.errc() == Errc::conflict && e.object() == node &&
+                                        e.message().find(words) != std::string::npos;
+                             }));
+        CHECK_THROWS_MATCHES(writer.write("/etc/docker/daemon.json", "{}\n"), Error,
+                             Catch::Predicate<Error>([&](const Error& e) {
+                                 return e.errc() == Errc::conflict &&
+                                        e.message().find(words) != std::string::npos;
+                             }));
+        CHECK_THROWS_MATCHES(TargetRoot(node), Error, Catch::Predicate<Error>([&](const Error& e) {
+                                 return e.errc() == Errc::not_found &&
+                                        e.message().find(words) != std::string::npos;
+                             }));
+        CHECK(deadline.elapsed_seconds() < 1.0);
+        CHECK(entries(tmp.path()) == std::vector<std::string>{"etc"});
+    }
+}
+
+TEST_CASE("A backup that is a FIFO is no backup: write and restore_backup refuse it",
+          "[config][files][kinds]") {
+    using namespace lvmkit::test;
+    TempDir tmp;
+    spit(tmp.path() + "/daemon.json", "{}\n");
+    const std::string backup = tmp.path() + "/daemon.json.lvmkit-backup";
+    REQUIRE(make_node(NodeKind::fifo, backup));
+    const Deadline deadline(5);
+    const FileWriter writer{TargetRoot(tmp.path())};
+    CHECK_THROWS_MATCHES(writer.write("/daemon.json", "{\"debug\": true}\n"), Error,
+                         Catch::Predicate<Error>([&](const Error& e) {
+                             return e.errc() == Errc::conflict && e.object() == backup &&
+                                    e.message().find("FIFO") != std::string::npos;
+                         }));
+    CHECK(slurp(tmp.path() + "/daemon.json") == "{}\n");
+    CHECK_THROWS_MATCHES(writer.restore_backup("/daemon.json"), Error,
+                         Catch::Predicate<Error>([&](const Error& e) {
+                             return e.errc() == Errc::conflict && e.object() == backup;
+                         }));
+    CHECK(slurp(tmp.path() + "/daemon.json") == "{}\n");
+    CHECK(entries(tmp.path()) ==
+          std::vector<std::string>{"daemon.json", "daemon.json.lvmkit-backup"});
+    CHECK(deadline.elapsed_seconds() < 1.0);
+}
+
+TEST_CASE("check_regular_file and check_directory name each kind, by stat alone",
+          "[config][files][kinds]") {
+    using namespace lvmkit::test;
+    using lvmkit::internal::check_directory;
+    using lvmkit::internal::check_regular_file;
+    TempDir tmp;
+    // Absent, a regular file, a directory: accepted where they belong.
+    CHECK_NOTHROW(check_regular_file(tmp.path() + "/missing/below", "preflight"));
+    CHECK_NOTHROW(check_directory(tmp.path() + "/missing", "preflight"));
+    spit(tmp.path() + "/file", "x");
+    CHECK_NOTHROW(check_regular_file(tmp.path() + "/file", "preflight"));
+    CHECK_NOTHROW(check_directory(tmp.path(), "preflight"));
+    CHECK_THROWS_WITH(check_regular_file(tmp.path(), "preflight"),
+                      Catch::Contains("is a directory, not a regular file"));
+    CHECK_THROWS_WITH(check_directory(tmp.path() + "/file", "preflight"),
+                      Catch::Contains("is a regular file, not a directory"));
+    for (const auto kind : all_node_kinds) {
+        INFO("kind: " << kind_words(kind));
+        const std::string node = tmp.path() + "/node-" + std::to_string(static_cast<int>(kind));
+        if (!made_node(kind, node))
+            continue;
+        const Deadline deadline(5);
+        const std::string kind_text = std::string("is ") + kind_words(kind);
+        CHECK_THROWS_MATCHES(check_regular_file(node, "preflight"), Error,
+                             Catch::Predicate<Error>([&](const Error& e) {
+                                 return e.errc() == Errc::conflict &&
+                                        e.operation() == "preflight" && e.object() == node &&
+                                        e.message().find(kind_text + ", not a regular file") !=
+                                            std::string::npos;
+                             }));
+        CHECK_THROWS_WITH(check_directory(node, "preflight"),
+                          Catch::Contains(kind_text + ", not a directory"));
+        // Below it: the node is named as the directory that is not one.
+        CHECK_THROWS_MATCHES(check_regular_file(node + "/x.profile", "preflight"), Error,
+                             Catch::Predicate<Error>([&](const Error& e) {
+                                 return e.object() == node &&
+                                        e.message().find(kind_text + ", not a directory") !=
+                                            std::string::npos;
+                             }));
+        // A symlink counts as what it points to.
+        const std::string link = node + "-link";
+        REQUIRE(::symlink(node.c_str(), link.c_str()) == 0);
+        CHECK_THROWS_WITH(check_regular_file(link, "preflight"),
+                          Catch::Contains(kind_text + ", not a regular file"));
+        CHECK(deadline.elapsed_seconds() < 1.0);
     }
 }
