@@ -180,6 +180,26 @@ TEST_CASE("cli: bad values are usage errors naming the option", "[cli]") {
     }
 }
 
+TEST_CASE("cli: --docker-version as people write it; anything else is a usage error", "[cli]") {
+    for (const char* version : {"28", "v28", "28.5", "28.5.2", "Docker version 28.5.2, build x"}) {
+        INFO(version);
+        const auto out = parse({"config", "--docker-version", version});
+        REQUIRE(out.invocation);
+        CHECK(out.invocation->spec.docker_version == std::string(version));
+    }
+    // These used to select Docker's devicemapper graph driver, which Docker 25 and later lack.
+    for (const char* command : {"config", "plan", "setup"})
+        for (const char* version : {"banana", "latest", "28x", "twenty-eight"}) {
+            const auto out = parse({command, "--docker-version", version});
+            INFO(command << " " << version << " -> " << out.err);
+            CHECK_FALSE(out.invocation);
+            CHECK(out.exit_code == kExitUsage);
+            CHECK(out.err.find("--docker-version") != std::string::npos);
+            CHECK(out.err.find(version) != std::string::npos);
+            CHECK(out.err.find("28, v28, 28.5, 28.5.2") != std::string::npos);
+        }
+}
+
 TEST_CASE("cli: every value the library's spec check refuses is a usage error", "[cli]") {
     // Exit 2 is a bad command line whatever the machine holds; 3 is kept for refusals that look
     // at the machine. These values used to pass the parser and be refused with 3 by the facade.

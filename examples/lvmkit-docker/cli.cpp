@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "lvmkit/docker_config.hpp"
 #include "lvmkit/lvm.hpp"
 #include "lvmkit/names.hpp"
 #include "lvmkit/profile.hpp"
@@ -252,8 +253,15 @@ ThinPoolSpec to_spec(const RawOptions& raw) {
     spec.daemon_json = raw.daemon_json;
     set_consumer(raw, spec);
     spec.deferred_deletion = deferred_choice(raw.deferred);
-    if (!raw.docker_version.empty())
+    if (!raw.docker_version.empty()) {
+        // Every command, `config` and `status` too: a misread version picks the wrong daemon.json.
+        if (!lvmkit::parse_docker_version(raw.docker_version))
+            throw CLI::ValidationError(
+                "--docker-version", "'" + raw.docker_version +
+                                        "' is not a Docker version lvmkit can read: give it as " +
+                                        lvmkit::kDockerVersionForms);
         spec.docker_version = raw.docker_version;
+    }
     spec.replace_conflicting_config = raw.replace_config;
     spec.target_root = raw.root;
     spec.backup_graph_dir = raw.backup_graph_dir;
@@ -357,6 +365,8 @@ std::string option_for(const lvmkit::Error& e) {
         return "--daemon-json";
     if (starts("containerd config path"))
         return "--containerd-config";
+    if (starts("Docker version"))
+        return "--docker-version";
     if (e.operation() == "validate LV name")
         return "--pool";  // `<pool>meta`, the metadata LV's name
     return "options";

@@ -32,6 +32,13 @@ struct ContainerdDevmapperConfig {
     /// `[plugins."io.containerd.grpc.v1.cri".containerd] snapshotter = "devmapper"`, version 3
     /// `[plugins.'io.containerd.cri.v1.images'] snapshotter = "devmapper"`.
     bool cri_default = false;
+    /// The major version of the containerd that reads the file; 0 when not known. containerd 2
+    /// gets a new file as `version = 3` and devmapper in its transfer service's `unpack_config`
+    /// (next to overlayfs): it unpacks images there for `ctr` and the CRI plugin, and without
+    /// the entry every import or pull into devmapper fails ("no unpack platforms defined").
+    unsigned containerd_major = 0;
+    /// The platform of the unpack_config entries, e.g. `linux/amd64`.
+    std::string platform = "linux/amd64";
 };
 
 /// The config.toml syntax a file is written in: its top-level `version`.
@@ -99,6 +106,9 @@ ConfigEdit merge_containerd_config(std::optional<std::string_view> existing,
 /// The inverse for teardown: removes the section when it names our pool, and with `cri_default`
 /// the CRI default `snapshotter = "devmapper"` (and its table when that leaves it empty);
 /// anything else is left as it is (changed = false, with a note). The `version` line stays.
+/// What setup changed in place it gives back: a section it filled from containerd's empty
+/// default is emptied again, a CRI snapshotter it replaced (`overlayfs`) is restored, the
+/// unpack_config entries it added are removed (setup marks them with `# lvmkit:` comments).
 /// @throws Error(Errc::parse_error) for invalid TOML.
 ConfigEdit remove_from_containerd_config(std::string_view existing,
                                          const ContainerdDevmapperConfig& config);

@@ -81,9 +81,17 @@ struct DockerVersionAdvice {
     std::string message;  ///< A sentence for the plan, naming the version and what to do.
 };
 
+/// The forms of a Docker version lvmkit reads, for messages: `28`, `v28`, `28.5`, `28.5.2`,
+/// `28.5.2+dfsg1`, `5:28.5.2-1~debian.12` (dpkg's), `Docker version 28.5.2, build 8f5b9b0`.
+extern const char* const kDockerVersionForms;
+
+/// Reads a Docker version as people write it (see kDockerVersionForms): a missing minor or patch
+/// is 0 (`28` is 28.0.0). std::nullopt for anything else (`banana`, `latest`, `28x`, empty).
+std::optional<KernelVersion> parse_docker_version(std::string_view text);
+
 /// Checks a Docker version string (`24.0.7`, `18.09.1`, `20.10.24+dfsg1`, `v25.0.3`,
-/// `17.03.2-ce`); std::nullopt or unreadable text gives DockerSupport::unknown with a warning
-/// that names both limits. Never throws.
+/// `17.03.2-ce`, `28`; see parse_docker_version()); std::nullopt or unreadable text gives
+/// DockerSupport::unknown with a warning that names both limits. Never throws.
 DockerVersionAdvice check_docker_version(std::optional<std::string_view> docker_version);
 
 /// What lvmkit puts in daemon.json for a pool.

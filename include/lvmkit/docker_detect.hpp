@@ -30,4 +30,18 @@ std::optional<std::string> docker_version_from_output(std::string_view output);
 /// FIFO, a device) is skipped with a warning in the log, never opened. Never throws.
 std::optional<InstalledDocker> find_installed_docker(const std::string& root);
 
+/// The installed `containerd` or `containerd.io` package's version in a dpkg status file's
+/// text, epoch removed; std::nullopt when none is installed.
+std::optional<std::string> containerd_version_from_dpkg_status(std::string_view status);
+
+/// The version in `containerd --version` output ("containerd github.com/containerd/containerd/v2
+/// 2.1.9+unknown" or "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1");
+/// std::nullopt when the text is not such a line.
+std::optional<std::string> containerd_version_from_output(std::string_view output);
+
+/// Looks for containerd inside @p root like find_installed_docker(): the dpkg status file, then
+/// `<root>/usr/bin/containerd --version` (also /usr/local/bin, /usr/sbin; 30 s at most).
+/// std::nullopt when there is none. Never throws.
+std::optional<InstalledDocker> find_installed_containerd(const std::string& root);
+
 }  // namespace lvmkit

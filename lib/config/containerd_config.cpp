@@ -12,6 +12,9 @@ namespace lvmkit {
 namespace {
 
 constexpr std::string_view kFile = "config.toml";
+/// Comments lvmkit leaves on what it changed in place, so teardown can give back what was there.
+constexpr const char* kEmptiedMarker = "  # lvmkit: was empty";
+constexpr const char* kWasMarker = "  # lvmkit: was ";
 constexpr const char* kPlugin = "io.containerd.snapshotter.v1.devmapper";
 constexpr const char* kHeader = "[plugins.\"io.containerd.snapshotter.v1.devmapper\"]";
 
@@ -28,6 +31,13 @@ std::string quoted(std::string_view text) {
         out += c;
     }
     return out + "\"";
+}
+
+/// A string in the quotes containerd's own files of that syntax use: '' for version 3.
+std::string quoted_in(ContainerdSyntax syntax, std::string_view text) {
+    if (syntax == ContainerdSyntax::v3 && text.find_first_of("'\n") == std::string_view::npos)
+        return "'" + std::string(text) + "'";
+    return quoted(text);
 }
 
 toml::table section_table(const ContainerdDevmapperConfig& config) {
@@ -248,6 +258,71 @@ std::optional<toml::table> current(const Draft& draft) {
     }
 }
 
+/// The line of @p lines (1-based @p line) when it holds nothing but the key @p key's value.
+bool line_is_key(const std::string& text, std::size_t line, const std::string& key) {
+    const auto lines = split_lines(text);
+    if (line == 0 || line > lines.size())
+        return false;
+    const std::string& l = lines[line - 1];
+    const auto first = l.find_first_not_of(" \t");
+    return first != std::string::npos && l.compare(first, key.size(), key) == 0;
+}
+
+std::string replace_line(const std::string& text, std::size_t line, const std::string& with) {
+    auto lines = split_lines(text);
+    std::string out;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        out += i + 1 == line ? with : lines[i];
+    return out;
+}
+
+/// The leading blanks of line @p line (1-based).
+std::string indent_of(const std::string& text, std::size_t line) {
+    const auto lines = split_lines(text);
+    if (line == 0 || line > lines.size())
+        return "  ";
+    const std::string& l = lines[line - 1];
+    return l.substr(0, l.find_first_not_of(" \t"));
+}
+
+/// A TOML value's text: strings quoted, the rest as toml++ prints them.
+std::string toml_value(const toml::node& node) {
+    if (const auto text = node.value<std::string>(); text && node.is_string())
+        return quoted(*text);
+    return value_text(node);
+}
+
+/// containerd's empty default section filled line by line, each key where it was (its order and
+/// indentation kept, so teardown can empty it again to the byte); the header gets the marker.
+std::optional<std::string> fill_in_place(const std::string& text, const toml::table& section,
+                                         const toml::table& ours) {
+    const std::size_t header = section.source().begin.line;
+    auto lines = split_lines(text);
+    if (header == 0 || header > lines.size() || !is_header_line(lines[header - 1]))
+        return std::nullopt;
+    std::string missing;
+    for (const auto& [key, node] : ours) {
+        const std::string name(key.str());
+        const toml::node* have = section.get(name);
+        const std::string line_text = name + " = " + toml_value(node) + "\n";
+        if (!have) {
+            missing += "    " + line_text;
+            continue;
+        }
+        const std::size_t line = have->source().begin.line;
+        if (have->source().end.line != line || !line_is_key(text, line, name))
+            return std::nullopt;
+        lines[line - 1] = indent_of(text, line) + line_text;
+    }
+    std::string& head = lines[header - 1];
+    const bool newline = !head.empty() && head.back() == '\n';
+    head = head.substr(0, head.size() - (newline ? 1 : 0)) + kEmptiedMarker + "\n" + missing;
+    std::string out;
+    for (const auto& l : lines)
+        out += l;
+    return out;
+}
+
 void merge_devmapper(Draft& draft, const ContainerdDevmapperConfig& config, ContainerdSyntax syntax,
                      OnConflict on_conflict) {
     const toml::table ours = section_table(config);
@@ -275,10 +350,13 @@ void merge_devmapper(Draft& draft, const ContainerdDevmapperConfig& config, Cont
         throw Error(Errc::conflict, "merge", std::string(kFile),
                     section_name() + " is not a table; lvmkit will not replace it");
     const toml::table table = *found->as_table();
+    // `containerd config default` prints the section with empty values: to containerd an empty
+    // pool_name means "devmapper not configured", so empty is unset, not another pool.
+    const bool was_empty = table["pool_name"].value<std::string>().value_or("").empty();
     for (const char* key : {"pool_name", "root_path"}) {
         const auto have = table[key].value<std::string>();
         const auto want = ours[key].value<std::string>();
-        if (!have || *have == *want)
+        if (!have || have->empty() || *have == *want)
             continue;
         if (on_conflict == OnConflict::refuse)
             throw Error(Errc::conflict, "merge", std::string(kFile),
@@ -296,13 +374,22 @@ void merge_devmapper(Draft& draft, const ContainerdDevmapperConfig& config, Cont
     }
     toml::table expected = draft.expected;
     expected.get_as<toml::table>("plugins")->insert_or_assign(kPlugin, merged);
-    draft.notes.push_back("update [" + section_name() + "] for pool " + config.pool_name);
+    draft.notes.push_back((was_empty ? "fill the empty [" : "update [") + section_name() +
+                          "] for pool " + config.pool_name);
     std::optional<std::string> text;
     const auto parsed = current(draft);
     const auto* now = parsed ? parsed->at_path("plugins").as_table() : nullptr;
     const auto* now_section = now ? now->get_as<toml::table>(kPlugin) : nullptr;
-    if (const auto extras = extra_lines(table, ours); extras && now_section)
-        text = splice(*draft.text, now_section->source().begin.line, section + *extras);
+    // The marker lets teardown give the section back empty, as containerd's default file has it.
+    const std::string marked =
+        was_empty ? section_header(syntax) + kEmptiedMarker + section.substr(section.find('\n'))
+                  : section;
+    if (was_empty && now_section)
+        text = fill_in_place(*draft.text, *now_section, ours);
+    if (text && !holds(*text, expected))
+        text.reset();
+    if (const auto extras = extra_lines(table, ours); !text && extras && now_section)
+        text = splice(*draft.text, now_section->source().begin.line, marked + *extras);
     if (!try_text(draft, text, expected))
         draft.text.reset();
     draft.expected = std::move(expected);
@@ -345,24 +432,6 @@ toml::table* table_at(toml::table& document, const std::vector<std::string>& pat
     return table;
 }
 
-/// The line of @p lines (1-based @p line) when it holds nothing but the key @p key's value.
-bool line_is_key(const std::string& text, std::size_t line, const std::string& key) {
-    const auto lines = split_lines(text);
-    if (line == 0 || line > lines.size())
-        return false;
-    const std::string& l = lines[line - 1];
-    const auto first = l.find_first_not_of(" \t");
-    return first != std::string::npos && l.compare(first, key.size(), key) == 0;
-}
-
-std::string replace_line(const std::string& text, std::size_t line, const std::string& with) {
-    auto lines = split_lines(text);
-    std::string out;
-    for (std::size_t i = 0; i < lines.size(); ++i)
-        out += i + 1 == line ? with : lines[i];
-    return out;
-}
-
 std::string insert_after_line(const std::string& text, std::size_t line, const std::string& what) {
     auto lines = split_lines(text);
     std::string out;
@@ -377,10 +446,78 @@ std::string insert_after_line(const std::string& text, std::size_t line, const s
     return out;
 }
 
+/// `disabled_plugins` naming the devmapper snapshotter: containerd would not load it, and the pool
+/// would go unused. Refused, or with replace the entry is taken out of the list.
+void merge_disabled_plugins(Draft& draft, OnConflict on_conflict) {
+    const auto* list = draft.expected.get_as<toml::array>("disabled_plugins");
+    if (!list)
+        return;
+    toml::array kept;
+    bool listed = false;
+    for (const auto& entry : *list) {
+        const auto name = entry.value<std::string>();
+        if (name && (*name == kPlugin || *name == "devmapper"))
+            listed = true;
+        else
+            kept.push_back(entry);
+    }
+    if (!listed)
+        return;
+    if (on_conflict == OnConflict::refuse)
+        throw Error(Errc::conflict, "merge", std::string(kFile),
+                    std::string("disabled_plugins lists ") + kPlugin +
+                        ": containerd would not load the devmapper snapshotter and nothing would "
+                        "use the pool (remove it from the list, or pass OnConflict::replace to "
+                        "re-enable it)");
+    toml::table expected = draft.expected;
+    expected.insert_or_assign("disabled_plugins", kept);
+    draft.notes.push_back(std::string("re-enable the devmapper snapshotter: take ") + kPlugin +
+                          " out of disabled_plugins");
+    std::optional<std::string> text;
+    if (const auto parsed = current(draft))
+        if (const auto* node = parsed->get("disabled_plugins")) {
+            const std::size_t line = node->source().begin.line;
+            std::ostringstream value;
+            value << toml::toml_formatter(kept);
+            if (node->source().end.line == line &&
+                line_is_key(*draft.text, line, "disabled_plugins"))
+                text = replace_line(*draft.text, line, "disabled_plugins = " + value.str() + "\n");
+        }
+    if (!try_text(draft, text, expected))
+        draft.text.reset();
+    draft.expected = std::move(expected);
+}
+
+/// `imports` pulls in other files that may set the same sections again; lvmkit edits this one.
+void note_imports(Draft& draft) {
+    const auto* list = draft.expected.get_as<toml::array>("imports");
+    if (list && !list->empty())
+        draft.notes.push_back(
+            "config.toml imports " + std::to_string(list->size()) +
+            " other file(s); a devmapper or CRI section there overrides this file's: check them");
+}
+
 constexpr const char* kSnapshotterLine = "  snapshotter = \"devmapper\"\n";
 
+/// The value a `# lvmkit: was "X"` comment on line @p line keeps, if the line has one.
+std::optional<std::string> was_value(const std::string& text, std::size_t line) {
+    const auto lines = split_lines(text);
+    if (line == 0 || line > lines.size())
+        return std::nullopt;
+    const std::string& l = lines[line - 1];
+    const auto at = l.find(std::string(kWasMarker) + "\"");
+    if (at == std::string::npos)
+        return std::nullopt;
+    const auto start = at + std::string(kWasMarker).size() + 1;
+    const auto end = l.find('"', start);
+    if (end == std::string::npos)
+        return std::nullopt;
+    return l.substr(start, end - start);
+}
+
 /// Candidate texts for setting the CRI default, most layout-keeping first.
-std::vector<std::string> cri_candidates(const Draft& draft, const CriPath& path) {
+std::vector<std::string> cri_candidates(const Draft& draft, const CriPath& path,
+                                        const std::string& previous) {
     std::vector<std::string> out;
     auto parsed = current(draft);  // not copied: a copy has no source lines
     if (!parsed)
@@ -390,7 +527,10 @@ std::vector<std::string> cri_candidates(const Draft& draft, const CriPath& path)
         if (const auto* value = table->get("snapshotter")) {
             const std::size_t line = value->source().begin.line;
             if (line_is_key(*draft.text, line, "snapshotter"))
-                out.push_back(replace_line(*draft.text, line, kSnapshotterLine));
+                out.push_back(replace_line(*draft.text, line,
+                                           indent_of(*draft.text, line) +
+                                               "snapshotter = \"devmapper\"" + kWasMarker +
+                                               quoted(previous) + "\n"));
         } else {
             out.push_back(
                 insert_after_line(*draft.text, table->source().begin.line, kSnapshotterLine));
@@ -412,18 +552,21 @@ void merge_cri_default(Draft& draft, ContainerdSyntax syntax, OnConflict on_conf
         draft.notes.push_back("[" + cri_name(syntax) + "] snapshotter already devmapper");
         return;
     }
-    if (have && on_conflict == OnConflict::refuse)
+    // overlayfs is containerd's own default, written out by `containerd config default`: taking
+    // it over is what --cri-default asks. Another snapshotter was someone's choice.
+    if (have && !have->empty() && *have != "overlayfs" && on_conflict == OnConflict::refuse)
         throw Error(Errc::conflict, "merge", std::string(kFile),
                     "[" + cri_name(syntax) + "] has snapshotter = " + quoted(*have) +
                         "; making devmapper the CRI default hides the images and containers "
                         "Kubernetes has in it (pass OnConflict::replace to do it anyway)");
-    draft.notes.push_back(have ? "replace the CRI default snapshotter " + quoted(*have) +
-                                     " with \"devmapper\" in [" + cri_name(syntax) + "]"
-                               : "make devmapper the CRI default snapshotter in [" +
-                                     cri_name(syntax) + "]");
+    draft.notes.push_back(have && !have->empty()
+                              ? "replace the CRI default snapshotter " + quoted(*have) +
+                                    " with \"devmapper\" in [" + cri_name(syntax) + "]"
+                              : "make devmapper the CRI default snapshotter in [" +
+                                    cri_name(syntax) + "]");
     table->insert_or_assign("snapshotter", "devmapper");
     bool taken = false;
-    for (auto& candidate : cri_candidates(draft, path))
+    for (auto& candidate : cri_candidates(draft, path, have.value_or("")))
         if ((taken = try_text(draft, std::move(candidate), expected)))
             break;
     if (!taken)
@@ -450,6 +593,21 @@ void remove_cri_default(Draft& draft, ContainerdSyntax syntax) {
         const toml::table* now = table_at(*parsed, path.tables, false);
         const std::size_t line = now ? (*now)["snapshotter"].node()->source().begin.line : 0;
         if (now && line_is_key(*draft.text, line, "snapshotter")) {
+            if (const auto previous = was_value(*draft.text, line)) {
+                // setup replaced this value in place: give it back, same place.
+                table->insert_or_assign("snapshotter", *previous);
+                draft.notes.back() = "give [" + cri_name(syntax) +
+                                     "] its snapshotter = " + quoted(*previous) + " back";
+                if (try_text(draft,
+                             replace_line(*draft.text, line,
+                                          indent_of(*draft.text, line) + "snapshotter = " +
+                                              quoted_in(syntax, *previous) + "\n"),
+                             expected)) {
+                    draft.expected = std::move(expected);
+                    return;
+                }
+                table->erase("snapshotter");
+            }
             text = replace_line(*draft.text, line, "");
             const std::size_t header = now->source().begin.line;
             if (now_empty && header < line) {
@@ -478,6 +636,143 @@ void remove_cri_default(Draft& draft, ContainerdSyntax syntax) {
     if (!try_text(draft, text, expected))
         draft.text.reset();
     draft.expected = std::move(expected);
+}
+
+/// A section setup filled from containerd's empty default (marked on its header): emptied again,
+/// the other keys kept. False when there is no marker or the text edit fails.
+bool restore_empty_section(Draft& draft, const toml::table& table, ContainerdSyntax syntax) {
+    const auto parsed = current(draft);
+    const auto* now = parsed ? parsed->at_path("plugins").as_table() : nullptr;
+    const auto* section = now ? now->get_as<toml::table>(kPlugin) : nullptr;
+    if (!section)
+        return false;
+    const std::size_t header = section->source().begin.line;
+    const auto lines = split_lines(*draft.text);
+    if (header == 0 || header > lines.size() ||
+        lines[header - 1].find(kEmptiedMarker) == std::string::npos)
+        return false;
+    toml::table emptied = table;
+    // containerd 2's `config default` writes '' (version 3), 1.x's "".
+    const std::string empty = syntax == ContainerdSyntax::v3 ? "''" : "\"\"";
+    std::string text =
+        replace_line(*draft.text, header,
+                     lines[header - 1].substr(0, lines[header - 1].find(kEmptiedMarker)) + "\n");
+    for (const char* key : {"pool_name", "root_path", "base_image_size"}) {
+        const toml::node* have = section->get(key);
+        if (!have)
+            continue;
+        const std::size_t line = have->source().begin.line;
+        if (!line_is_key(text, line, key))
+            return false;
+        emptied.insert_or_assign(key, "");
+        text = replace_line(text, line, indent_of(text, line) + key + " = " + empty + "\n");
+    }
+    toml::table expected = draft.expected;
+    expected.get_as<toml::table>("plugins")->insert_or_assign(kPlugin, emptied);
+    if (!try_text(draft, text, expected))
+        return false;
+    draft.expected = std::move(expected);
+    draft.notes.push_back("empty [" + section_name() + "] again, as it was before setup");
+    return true;
+}
+
+constexpr const char* kTransfer = "io.containerd.transfer.v1.local";
+constexpr const char* kAddedMarker = "  # lvmkit: added";
+
+std::string unpack_header(ContainerdSyntax syntax) {
+    return syntax == ContainerdSyntax::v3
+               ? "[[plugins.'" + std::string(kTransfer) + "'.unpack_config]]"
+               : "[[plugins.\"" + std::string(kTransfer) + "\".unpack_config]]";
+}
+
+toml::table unpack_entry(const std::string& platform, const char* snapshotter) {
+    return toml::table{{"platform", platform}, {"snapshotter", snapshotter}};
+}
+
+/// containerd 2 unpacks through its transfer service: devmapper joins its unpack_config. A list
+/// replaces containerd's default (overlayfs), so a new list keeps overlayfs first.
+void merge_unpack_config(Draft& draft, const ContainerdDevmapperConfig& config,
+                         ContainerdSyntax syntax) {
+    toml::table expected = draft.expected;
+    toml::table* transfer = table_at(expected, {"plugins", kTransfer}, true);
+    if (!transfer)
+        throw Error(Errc::conflict, "merge", std::string(kFile),
+                    std::string("plugins.\"") + kTransfer + "\" is not a table");
+    toml::node* node = transfer->get("unpack_config");
+    if (node && !node->is_array_of_tables())
+        throw Error(
+            Errc::conflict, "merge", std::string(kFile),
+            std::string("plugins.\"") + kTransfer + "\".unpack_config is not an array of tables");
+    std::vector<const char*> add;
+    if (!node) {
+        add = {"overlayfs", "devmapper"};
+        transfer->insert("unpack_config", toml::array{});
+        node = transfer->get("unpack_config");
+    } else {
+        for (const auto& entry : *node->as_array())
+            if ((*entry.as_table())["snapshotter"].value<std::string>() == "devmapper") {
+                draft.notes.push_back("the transfer service already unpacks into devmapper");
+                return;
+            }
+        add = {"devmapper"};
+    }
+    std::string block;
+    for (const char* snapshotter : add) {
+        node->as_array()->push_back(unpack_entry(config.platform, snapshotter));
+        block += unpack_header(syntax) + kAddedMarker +
+                 "\n  platform = " + quoted(config.platform) +
+                 "\n  snapshotter = " + quoted(snapshotter) + "\n";
+    }
+    draft.notes.push_back("add devmapper to [" + unpack_header(syntax).substr(1) +
+                          " for containerd 2 (ctr and the CRI plugin unpack there)");
+    if (!try_text(draft,
+                  draft.text ? std::optional(append_section(*draft.text, block)) : std::nullopt,
+                  expected))
+        draft.text.reset();
+    draft.expected = std::move(expected);
+}
+
+/// Removes the unpack_config entries setup added (marked), and the list and table they leave empty.
+void remove_unpack_config(Draft& draft) {
+    const auto parsed = current(draft);
+    if (!parsed)
+        return;
+    const auto* list = parsed->at_path("plugins").as_table()
+                           ? parsed->at_path("plugins").as_table()->get(kTransfer)
+                           : nullptr;
+    const auto* entries =
+        list && list->as_table() ? list->as_table()->get_as<toml::array>("unpack_config") : nullptr;
+    if (!entries)
+        return;
+    const auto lines = split_lines(*draft.text);
+    std::vector<std::size_t> marked;  // header lines, top to bottom
+    toml::array kept;
+    for (const auto& entry : *entries) {
+        const std::size_t line = entry.source().begin.line;
+        if (line > 0 && line <= lines.size() &&
+            lines[line - 1].find(kAddedMarker) != std::string::npos)
+            marked.push_back(line);
+        else
+            kept.push_back(entry);
+    }
+    if (marked.empty())
+        return;
+    toml::table expected = draft.expected;
+    toml::table* transfer = table_at(expected, {"plugins", kTransfer}, false);
+    if (kept.empty())
+        transfer->erase("unpack_config");
+    else
+        transfer->insert_or_assign("unpack_config", kept);
+    if (transfer->empty())
+        expected.get_as<toml::table>("plugins")->erase(kTransfer);
+    drop_empty_plugins(expected);
+    std::optional<std::string> text = *draft.text;
+    for (auto it = marked.rbegin(); it != marked.rend() && text; ++it)
+        text = splice(*text, *it, "");
+    if (!try_text(draft, text, expected))
+        draft.text.reset();
+    draft.expected = std::move(expected);
+    draft.notes.push_back("remove the unpack_config entries setup added for devmapper");
 }
 
 ConfigEdit finish(const std::string& original, const toml::table& document, Draft draft) {
@@ -577,18 +872,29 @@ ConfigEdit merge_containerd_config(std::optional<std::string_view> existing,
     validate(config);
     const std::string original(existing.value_or(""));
     const toml::table document = parse_toml(original);
-    const ContainerdVersion version = containerd_config_version(existing);
+    ContainerdVersion version = containerd_config_version(existing);
+    // A new file for containerd 2 in its own syntax; containerd 1.x does not read version 3.
+    if (version.add_version_line && config.containerd_major >= 2 &&
+        (!existing || existing->find_first_not_of(" \t\r\n") == std::string_view::npos)) {
+        version.syntax = ContainerdSyntax::v3;
+        version.reason = "a new config.toml for containerd 2 gets version = 3";
+    }
     Draft draft{original, document, {}};
     if (!existing)
         draft.notes.push_back("create config.toml");
+    merge_disabled_plugins(draft, on_conflict);
+    note_imports(draft);
     merge_devmapper(draft, config, version.syntax, on_conflict);
     if (config.cri_default)
         merge_cri_default(draft, version.syntax, on_conflict);
+    if (config.containerd_major >= 2)
+        merge_unpack_config(draft, config, version.syntax);
     if (version.add_version_line) {
-        draft.expected.insert("version", 2);
+        const int number = static_cast<int>(version.syntax);
+        draft.expected.insert("version", number);
         // A top-level key must come before the first table: the file's first line.
         if (draft.text)
-            draft.text = "version = 2\n\n" + *draft.text;
+            draft.text = "version = " + std::to_string(number) + "\n\n" + *draft.text;
         if (existing)
             draft.notes.push_back(version.reason);
     }
@@ -603,6 +909,7 @@ ConfigEdit remove_from_containerd_config(std::string_view existing,
                                         ? ContainerdSyntax::v3
                                         : ContainerdSyntax::v2;
     Draft draft{original, document, {}};
+    remove_unpack_config(draft);
     if (config.cri_default)
         remove_cri_default(draft, syntax);
     const auto* plugins = draft.expected.get_as<toml::table>("plugins");
@@ -611,6 +918,7 @@ ConfigEdit remove_from_containerd_config(std::string_view existing,
         draft.notes.push_back("config.toml has no [" + section_name() + "]; left as it is");
     } else if ((*table)["pool_name"].value<std::string>() != config.pool_name) {
         draft.notes.push_back("[" + section_name() + "] names another pool; left as it is");
+    } else if (restore_empty_section(draft, *table, syntax)) {
     } else {
         toml::table expected = draft.expected;
         expected.get_as<toml::table>("plugins")->erase(kPlugin);

@@ -402,6 +402,29 @@ const char* to_string(DockerSupport support) noexcept {
     return "unknown";
 }
 
+const char* const kDockerVersionForms =
+    "28, v28, 28.5, 28.5.2, 28.5.2+dfsg1 or `dockerd --version`'s line, "
+    "\"Docker version 28.5.2, build 8f5b9b0\"";
+
+std::optional<KernelVersion> parse_docker_version(std::string_view text) {
+    // `dockerd --version` / `docker --version`: the version sits between the prefix and ", build".
+    static const std::regex line(R"(^\s*Docker version\s+([^,\s]+)(?:,.*)?\s*$)");
+    // dpkg's epoch, a `v`, 1 to 3 numbers, then nothing or a suffix after + - ~ (`+dfsg1`, `-ce`).
+    static const std::regex version(
+        R"(^\s*(?:\d+:)?[vV]?(\d{1,9})(?:\.(\d{1,9})(?:\.(\d{1,9}))?)?(?:[-+~][0-9A-Za-z.+~-]*)?\s*$)");
+    std::string candidate(text);
+    std::smatch match;
+    if (std::regex_match(candidate, match, line))
+        candidate = match[1].str();
+    if (!std::regex_match(candidate, match, version))
+        return std::nullopt;
+    KernelVersion parsed;
+    parsed.major = static_cast<unsigned>(std::stoul(match[1].str()));
+    parsed.minor = match[2].matched ? static_cast<unsigned>(std::stoul(match[2].str())) : 0;
+    parsed.patch = match[3].matched ? static_cast<unsigned>(std::stoul(match[3].str())) : 0;
+    return parsed;
+}
+
 DockerVersionAdvice check_docker_version(std::optional<std::string_view> docker_version) {
     constexpr const char* limits =
         "Docker deprecated the devicemapper storage driver in 18.09 and removed it in 25.0";
@@ -409,13 +432,12 @@ DockerVersionAdvice check_docker_version(std::optional<std::string_view> docker_
         return {DockerSupport::unknown, std::string("Docker version not given: ") + limits +
                                             "; check `docker version` before restarting Docker, "
                                             "or use containerd's devmapper snapshotter"};
-    std::string_view text = *docker_version;
-    if (!text.empty() && (text.front() == 'v' || text.front() == 'V'))
-        text.remove_prefix(1);
-    const auto version = leading_version(text);
+    const auto version = parse_docker_version(*docker_version);
     const std::string given(*docker_version);
     if (!version)
-        return {DockerSupport::unknown, "Docker version '" + given + "' not understood: " + limits};
+        return {DockerSupport::unknown, "Docker version '" + given +
+                                            "' not understood (give it as " + kDockerVersionForms +
+                                            "): " + limits};
     if (!(*version < KernelVersion{25, 0, 0}))
         return {DockerSupport::removed,
                 "Docker " + given +

@@ -1,5 +1,7 @@
 // The runtime modes setup configures (see internal/consumer.hpp): Docker's devicemapper graph
 // driver, Docker >= 25 on containerd's devmapper snapshotter, and containerd alone.
+#include <sys/utsname.h>
+
 #include <string_view>
 
 #include "internal/consumer.hpp"
@@ -35,9 +37,34 @@ KernelDecision kernel_decision(const ThinPoolSpec& spec) {
     return decide_deferred_deletion(running_kernel_release(), choice);
 }
 
+/// containerd's name for this machine's platform (`linux/amd64`), from uname's machine.
+std::string host_platform() {
+    struct utsname name {};
+    const std::string machine = ::uname(&name) == 0 ? name.machine : "x86_64";
+    if (machine == "aarch64")
+        return "linux/arm64";
+    if (machine == "x86_64")
+        return "linux/amd64";
+    if (machine.rfind("arm", 0) == 0)
+        return "linux/arm";
+    return "linux/" + machine;  // ppc64le, s390x, riscv64 are containerd's names too
+}
+
+/// The major version of the containerd installed in --root (dpkg, else its --version); 0 when
+/// none is found (the file is then written for containerd 1.x, which 2.x reads too).
+unsigned containerd_major(const ThinPoolSpec& spec) {
+    const auto found = find_installed_containerd(spec.target_root);
+    if (!found)
+        return 0;
+    const auto version = parse_docker_version(found->version);  // same `N.N.N+suffix` shape
+    return version ? version->major : 0;
+}
+
 ContainerdDevmapperConfig devmapper_section(const ThinPoolSpec& spec) {
     auto config = containerd_devmapper_config(spec.vg, spec.pool);
     config.cri_default = spec.cri_default_snapshotter;
+    config.containerd_major = containerd_major(spec);
+    config.platform = host_platform();
     return config;
 }
 

@@ -18,6 +18,9 @@ namespace {
 
 constexpr const char* kDockerPackages[] = {"docker.io", "docker-ce", "moby-engine"};
 constexpr const char* kDockerdPaths[] = {"/usr/bin/dockerd", "/usr/sbin/dockerd"};
+constexpr const char* kContainerdPackages[] = {"containerd", "containerd.io"};
+constexpr const char* kContainerdPaths[] = {"/usr/bin/containerd", "/usr/local/bin/containerd",
+                                            "/usr/sbin/containerd"};
 
 std::string field(const std::string& stanza, const std::string& name) {
     std::istringstream lines(stanza);
@@ -68,9 +71,10 @@ std::optional<std::string> run_version(const std::string& binary) {
     return output;
 }
 
-}  // namespace
-
-std::optional<std::string> docker_version_from_dpkg_status(std::string_view status) {
+/// The installed version of the first of @p packages in a dpkg status file, epoch removed.
+template <std::size_t N>
+std::optional<std::string> version_from_dpkg_status(std::string_view status,
+                                                    const char* const (&packages)[N]) {
     std::string text(status);
     std::size_t pos = 0;
     while (pos < text.size()) {
@@ -80,10 +84,10 @@ std::optional<std::string> docker_version_from_dpkg_status(std::string_view stat
         const std::string stanza = "\n" + text.substr(pos, end - pos);
         pos = end + 2;
         const std::string package = field(stanza.substr(1), "Package");
-        bool docker = false;
-        for (const char* name : kDockerPackages)
-            docker = docker || package == name;
-        if (!docker || field(stanza.substr(1), "Status") != "install ok installed")
+        bool wanted = false;
+        for (const char* name : packages)
+            wanted = wanted || package == name;
+        if (!wanted || field(stanza.substr(1), "Status") != "install ok installed")
             continue;
         std::string version = field(stanza.substr(1), "Version");
         if (const auto colon = version.find(':'); colon != std::string::npos)
@@ -92,6 +96,16 @@ std::optional<std::string> docker_version_from_dpkg_status(std::string_view stat
             return version;
     }
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> docker_version_from_dpkg_status(std::string_view status) {
+    return version_from_dpkg_status(status, kDockerPackages);
+}
+
+std::optional<std::string> containerd_version_from_dpkg_status(std::string_view status) {
+    return version_from_dpkg_status(status, kContainerdPackages);
 }
 
 std::optional<std::string> docker_version_from_output(std::string_view output) {
@@ -105,6 +119,35 @@ std::optional<std::string> docker_version_from_output(std::string_view output) {
     if (rest.empty() || std::isdigit(static_cast<unsigned char>(rest.front())) == 0)
         return std::nullopt;
     return std::string(rest);
+}
+
+std::optional<std::string> containerd_version_from_output(std::string_view output) {
+    // "containerd github.com/containerd/containerd/v2 2.1.9+unknown <revision>"
+    std::istringstream words{std::string(output)};
+    std::string name, module, version;
+    if (!(words >> name >> module >> version) || name != "containerd" ||
+        module.find("containerd") == std::string::npos ||
+        std::isdigit(static_cast<unsigned char>(version.front())) == 0)
+        return std::nullopt;
+    return version;
+}
+
+std::optional<InstalledDocker> find_installed_containerd(const std::string& root) {
+    const std::string status_path = joined(root, "/var/lib/dpkg/status");
+    std::ifstream status(status_path);
+    if (status) {
+        std::ostringstream text;
+        text << status.rdbuf();
+        if (const auto version = containerd_version_from_dpkg_status(text.str()))
+            return InstalledDocker{*version, "the dpkg package database " + status_path};
+    }
+    for (const char* path : kContainerdPaths) {
+        const std::string binary = joined(root, path);
+        if (const auto output = run_version(binary))
+            if (const auto version = containerd_version_from_output(*output))
+                return InstalledDocker{*version, binary + " --version"};
+    }
+    return std::nullopt;
 }
 
 std::optional<InstalledDocker> find_installed_docker(const std::string& root) {

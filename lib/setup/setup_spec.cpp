@@ -4,6 +4,7 @@
 #include <set>
 
 #include "internal/device_identity.hpp"
+#include "lvmkit/docker_config.hpp"
 #include "lvmkit/error.hpp"
 #include "setup/setup_internal.hpp"
 
@@ -204,7 +205,15 @@ LvmProfile profile_of(const ThinPoolSpec& spec) {
     return profile;
 }
 
+// An unreadable version must not quietly pick the devicemapper graph driver Docker 25+ lacks.
+void validate_docker_version(const ThinPoolSpec& spec) {
+    if (spec.docker_version && !parse_docker_version(*spec.docker_version))
+        refuse("Docker version '" + *spec.docker_version + "'",
+               std::string("is not a version lvmkit can read: give it as ") + kDockerVersionForms);
+}
+
 void validate_spec(const ThinPoolSpec& spec) {
+    validate_docker_version(spec);
     validate_devices(spec);
     validate_sizes(spec);
     validate(profile_of(spec));  // threshold 50..100, percent, profile name

@@ -300,13 +300,19 @@ TEST_CASE("containerd config.toml: the CRI default snapshotter (version 2)",
         }
     }
     SECTION("another default snapshotter is a conflict unless replaced") {
+        const std::string zfs = "version = 2\n" + cri_header + "\n  snapshotter = \"zfs\"\n";
+        CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config(zfs, config), Error,
+                             has_code_and_text(Errc::conflict, "snapshotter = \"zfs\""));
+        const auto edit = lvmkit::merge_containerd_config(zfs, config, OnConflict::replace);
+        CHECK(edit.text.find("snapshotter = \"devmapper\"") != std::string::npos);
+        CHECK(lvmkit::remove_from_containerd_config(edit.text, config).text == zfs);
+    }
+    SECTION("containerd's default overlayfs is replaced, and given back by teardown") {
         const std::string overlay =
             "version = 2\n" + cri_header + "\n  snapshotter = \"overlayfs\"\n";
-        CHECK_THROWS_MATCHES(lvmkit::merge_containerd_config(overlay, config), Error,
-                             has_code_and_text(Errc::conflict, "snapshotter = \"overlayfs\""));
-        const auto edit = lvmkit::merge_containerd_config(overlay, config, OnConflict::replace);
+        const auto edit = lvmkit::merge_containerd_config(overlay, config);
         CHECK(edit.text.find("snapshotter = \"devmapper\"") != std::string::npos);
-        CHECK(edit.text.find("overlayfs") == std::string::npos);
+        CHECK(lvmkit::remove_from_containerd_config(edit.text, config).text == overlay);
     }
     SECTION("without cri_default teardown leaves a devmapper default alone") {
         const auto edit = lvmkit::merge_containerd_config(k8s, config);

@@ -95,7 +95,14 @@ TEST_CASE("Docker versions get a warning about devicemapper's deprecation", "[co
         {"24.0.7", DockerSupport::deprecated, "removed in 25.0"},
         {"25.0.0", DockerSupport::removed, "will not start"},
         {"v26.1.4", DockerSupport::removed, "containerd's devmapper snapshotter"},
-        {"latest", DockerSupport::unknown, "'latest' not understood"},
+        {"28", DockerSupport::removed, "will not start"},
+        {"v28", DockerSupport::removed, "will not start"},
+        {"28.5", DockerSupport::removed, "will not start"},
+        {"26", DockerSupport::removed, "will not start"},
+        {"Docker version 28.5.2, build 8f5b9b0", DockerSupport::removed, "will not start"},
+        {"24", DockerSupport::deprecated, "removed in 25.0"},
+        {"latest", DockerSupport::unknown, "'latest' not understood (give it as 28, v28"},
+        {"banana", DockerSupport::unknown, "'banana' not understood"},
     };
     for (const auto& c : cases) {
         INFO(c.version.value_or("(none)"));
@@ -468,5 +475,40 @@ TEST_CASE("daemon.json snapshotter mode (Docker 25 and later)", "[config][docker
         const auto removed = lvmkit::remove_snapshotter_from_daemon_json(kSeedOutput);
         CHECK_FALSE(removed.changed);
         CHECK(removed.text == kSeedOutput);
+    }
+}
+
+TEST_CASE("Docker versions as people write them", "[config][docker]") {
+    using lvmkit::KernelVersion;
+    struct Case {
+        const char* text;
+        std::optional<KernelVersion> version;
+    };
+    const Case cases[] = {
+        {"28", KernelVersion{28, 0, 0}},
+        {"v28", KernelVersion{28, 0, 0}},
+        {"28.5", KernelVersion{28, 5, 0}},
+        {"28.5.2", KernelVersion{28, 5, 2}},
+        {" 28.5.2\n", KernelVersion{28, 5, 2}},
+        {"28.5.2+dfsg1", KernelVersion{28, 5, 2}},
+        {"5:26.1.3-1~debian.12~bookworm", KernelVersion{26, 1, 3}},
+        {"17.03.2-ce", KernelVersion{17, 3, 2}},
+        {"Docker version 28.5.2, build 8f5b9b0", KernelVersion{28, 5, 2}},
+        {"Docker version 20.10.24+dfsg1, build 297e128\n", KernelVersion{20, 10, 24}},
+        {"", std::nullopt},
+        {"banana", std::nullopt},
+        {"latest", std::nullopt},
+        {"28x", std::nullopt},
+        {"28.", std::nullopt},
+        {"28.5.2.1", std::nullopt},
+        {"Docker version dev, build x", std::nullopt},
+        {"1234567890", std::nullopt},
+    };
+    for (const auto& c : cases) {
+        INFO("'" << c.text << "'");
+        const auto got = lvmkit::parse_docker_version(c.text);
+        REQUIRE(got.has_value() == c.version.has_value());
+        if (got)
+            CHECK(*got == *c.version);
     }
 }

@@ -59,3 +59,15 @@ TEST_CASE("setup spec: chunk sizes and thresholds out of range are refused",
         check_refused(spec, "threshold");
     }
 }
+
+TEST_CASE("setup spec: an unreadable Docker version is refused, not read as Docker 24 or older",
+          "[setup][reliability]") {
+    for (const char* version : {"banana", "latest", ""}) {
+        auto spec = base();
+        spec.docker_version = version;
+        check_refused(spec, "give it as 28, v28, 28.5, 28.5.2");
+    }
+    auto spec = base();
+    spec.docker_version = "28";
+    CHECK_NOTHROW(setup::internal::validate_spec(spec));
+}
