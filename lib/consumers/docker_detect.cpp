@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cctype>
+#include <fstream>
 #include <sstream>
 #include <vector>
 

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <toml++/toml.h>
-#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "catch_compat.hpp"
 
 #include "lvmkit/containerd_config.hpp"
 #include "lvmkit/error.hpp"
@@ -52,11 +52,10 @@ const toml::table* devmapper(const toml::table& doc) {
 }
 
 std::string cri_snapshotter(const toml::table& doc, bool v3) {
-    const auto* plugins = doc.get_as<toml::table>("plugins");
-    const toml::node* table =
-        v3 ? plugins->get("io.containerd.cri.v1.images")
-           : plugins->get_as<toml::table>("io.containerd.grpc.v1.cri")->get("containerd");
-    return (*table->as_table())["snapshotter"].value_or(std::string("(unset)"));
+    const toml::node_view<const toml::node> plugins = doc["plugins"];
+    const auto table = v3 ? plugins["io.containerd.cri.v1.images"]
+                          : plugins["io.containerd.grpc.v1.cri"]["containerd"];
+    return table["snapshotter"].value_or(std::string("(unset)"));
 }
 
 std::vector<std::string> unpack_snapshotters(const toml::table& doc) {
