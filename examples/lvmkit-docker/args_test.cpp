@@ -1,6 +1,7 @@
 // lvmkit-docker's command line, on the host: options land in the spec, bad values are usage
 // errors naming the option, and errors map to the documented exit codes.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -327,4 +328,14 @@ TEST_CASE("cli: the recommended layout refuses --data and --meta, bad values are
         CHECK_FALSE(out.invocation);
         CHECK(out.exit_code == kExitUsage);
     }
+}
+
+// The manual page lvmkit-docker(8) describes exactly the options --help lists (and names the
+// version): scripts/check-manpage, on the binary this build made. The Debian build and the
+// package suite run the same check on the packaged files.
+TEST_CASE("cli: the manual page and --help agree", "[cli]") {
+    const std::string command = std::string("'") + LVMKIT_SOURCE_DIR + "/scripts/check-manpage' '" +
+                                LVMKIT_MANPAGE_BINARY + "' '" + LVMKIT_SOURCE_DIR +
+                                "/examples/lvmkit-docker/lvmkit-docker.8' >/dev/null";
+    CHECK(std::system(command.c_str()) == 0);
 }
