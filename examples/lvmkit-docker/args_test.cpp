@@ -389,3 +389,13 @@ TEST_CASE("cli: config refuses a FIFO daemon.json at once, naming it", "[cli][ki
     CHECK(took < 10.0);
 }
 #endif
+
+// The manual page lvmkit-docker(8) describes exactly the options --help lists (and names the
+// version): scripts/check-manpage, on the binary this build made. The Debian build and the
+// package suite run the same check on the packaged files.
+TEST_CASE("cli: the manual page and --help agree", "[cli]") {
+    const std::string command = std::string("'") + LVMKIT_SOURCE_DIR + "/scripts/check-manpage' '" +
+                                LVMKIT_MANPAGE_BINARY + "' '" + LVMKIT_SOURCE_DIR +
+                                "/examples/lvmkit-docker/lvmkit-docker.8' >/dev/null";
+    CHECK(std::system(command.c_str()) == 0);
+}

@@ -3,6 +3,7 @@
 // files with disabled_plugins or imports. Where the real containerd is on this host (Debian 12's,
 // and 1.7 / 2.1 from scripts/fetch-runtimes), `containerd --config F config dump` reads the result.
 #include <unistd.h>
+#include <algorithm>
 
 #include <toml++/toml.h>
 #include <cstdio>
