@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <fmt/format.h>
 

@@ -3,6 +3,7 @@
 // and file, the graph directory's backup), first thing, naming the path and what it is, within a
 // bound, writing nothing. build_plan() runs on the host with a blank disk's state.
 #include <sys/stat.h>
+#include <algorithm>
 
 #include <cstdlib>
 #include <filesystem>
