@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 
@@ -137,7 +138,11 @@ void add_device_options(CLI::App& app, RawOptions& raw) {
 void add_output_options(CLI::App& app, Invocation& inv) {
     app.add_flag("--json", inv.json, "Print one JSON document on stdout and nothing else");
     app.add_flag("-q,--quiet", inv.quiet, "Print only errors (and the result with --json)");
-    app.add_flag("-v,--verbose", inv.verbosity, "Show lvmkit's log (-vv: debug)");
+    // A callback, not a bound int: every subcommand has this flag on the same variable, and
+    // CLI11 2.4 (Debian 13) resets a bound int from each subcommand the command line did not use.
+    app.add_flag_function(
+        "-v,--verbose", [&inv](std::int64_t count) { inv.verbosity = static_cast<int>(count); },
+        "Show lvmkit's log (-vv: debug)");
 }
 
 std::string usage_error(const std::string& option, const lvmkit::Error& e) {
