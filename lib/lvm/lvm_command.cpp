@@ -409,6 +409,13 @@ std::optional<bool> binary_field(const json& row, const char* name) {
     return std::nullopt;  // "unknown", "-1"
 }
 
+// lv_active: "active" or "" in lvm2 2.03.16; a binary field in 2.03.31 ("1"/"0" here, as
+// binary_values_as_numeric asks). Both forms are read; anything else is not active.
+bool active_field(const json& row) {
+    const std::string text = text_field(row, "lv_active");
+    return text == "active" || text == "1";
+}
+
 // LVM puts hidden LVs in brackets unless report/mark_hidden_devices=0.
 std::string strip_brackets(const std::string& name) {
     if (name.size() >= 2 && name.front() == '[' && name.back() == ']')
@@ -530,7 +537,7 @@ std::vector<LvReport> parse_lvs(std::string_view text) {
         lv.full_name = text_field(row, "lv_full_name");
         lv.uuid = text_field(row, "lv_uuid");
         lv.attributes = decode_lv_attributes(text_field(row, "lv_attr"));
-        lv.active = text_field(row, "lv_active") == "active";
+        lv.active = active_field(row);
         // User LV names can not hold these suffixes (names.hpp), so they mark LVM's own sub-LVs.
         lv.hidden = raw_name != lv.name || lv.name.find("_tdata") != std::string::npos ||
                     lv.name.find("_tmeta") != std::string::npos ||

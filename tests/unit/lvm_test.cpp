@@ -384,6 +384,34 @@ TEST_CASE("lvm2 2.03.26+ reports with a log section after the report parse", "[l
     CHECK(rows[0]["pv_size"] == "67108864");
 }
 
+TEST_CASE("lvm2 2.03.31's lvs report parses: lv_active is a binary field there", "[lvm]") {
+    // Captured from lvm2 2.03.31 with lvmkit's fields and settings: a thin pool with one thin
+    // volume, and an inactive linear LV. 2.03.16 says "active"/"" (lvs-seed.json), 2.03.31
+    // "1"/"0"; reading only "active" made every setup on Debian 13 fail its verification.
+    const auto lvs = parse_lvs(read_data("lvs-2.03.31.json"));
+    REQUIRE(lvs.size() == 6);
+    const auto by_name = [&](const std::string& name) {
+        for (const auto& lv : lvs)
+            if (lv.name == name)
+                return lv;
+        FAIL("no LV " << name);
+        return lvs.front();
+    };
+    CHECK(by_name("thinpool").active);
+    CHECK(by_name("thinpool").monitored);
+    CHECK(by_name("thinpool").when_full == "queue");
+    CHECK(by_name("thinpool").zeroing == std::optional<bool>(true));
+    CHECK(by_name("thin1").active);
+    CHECK(by_name("thin1").thin_id == std::optional<std::uint64_t>(1));
+    CHECK(by_name("thinpool_tmeta").hidden);
+    CHECK_FALSE(by_name("cold").active);
+    CHECK_FALSE(by_name("lvol0_pmspare").active);
+    CHECK_FALSE(by_name("cold").zeroing.has_value());
+    // The 2.03.16 form still reads the same way.
+    for (const auto& lv : parse_lvs(read_data("lvs-seed.json")))
+        CHECK(lv.active == (lv.name != "lvol0_pmspare"));
+}
+
 TEST_CASE("LVM's real error messages map to specific codes", "[lvm]") {
     // Messages captured from lvm2 2.03.16 (liblvm2cmd and CLI, tests/data/lvm/cli-errors.txt).
     CHECK(map_lvm_error({"A volume group called tvg already exists."}, 5) == Errc::already_exists);
