@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "blockdev/blockdev_os.hpp"
+#include "internal/file_kind.hpp"
 #include "lvmkit/error.hpp"
 
 namespace fs = std::filesystem;
@@ -37,20 +38,6 @@ UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
 }
 
 namespace {
-
-const char* file_kind(mode_t mode) {
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISREG(mode))
-        return "a regular file";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "not a block device";
-}
 
 std::string sys_block(const std::string& kernel_name) {
     return "/sys/class/block/" + kernel_name;
@@ -148,9 +135,9 @@ ResolvedPath resolve_path(const std::string& path, bool allow_regular_file,
         result.file_ino = st.st_ino;
         return result;
     }
-    throw Error(
-        Errc::invalid_argument, operation, path,
-        std::string("not a block device: ") + result.resolved + " is " + file_kind(st.st_mode));
+    throw Error(Errc::invalid_argument, operation, path,
+                std::string("not a block device: ") + result.resolved + " is " +
+                    lvmkit::internal::file_kind(st.st_mode));
 }
 
 bool is_read_only(const ResolvedPath& target) {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "internal/file_kind.hpp"
 #include "lvmkit/error.hpp"
 
 namespace lvmkit::internal {
@@ -44,24 +45,6 @@ bool stat_existing(const std::string& host_path, const std::string& operation, s
     return false;
 }
 }  // namespace
-
-std::string file_kind(mode_t mode) {
-    if (S_ISREG(mode))
-        return "a regular file";
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO (named pipe)";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISLNK(mode))
-        return "a symlink";
-    return "a special file";
-}
 
 void refuse_file_kind(const std::string& host_path, mode_t mode, const std::string& wanted,
                       const std::string& operation) {

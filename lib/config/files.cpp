@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "internal/file_checks.hpp"
+#include "internal/file_kind.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 

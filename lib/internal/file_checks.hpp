@@ -14,10 +14,6 @@ namespace lvmkit::internal {
 /// read-only or full filesystem, before anything is written.
 void check_writable(const std::string& host_path, std::size_t content_size);
 
-/// What a file of @p mode (st_mode) is, for messages: "a FIFO (named pipe)", "a socket",
-/// "a block device", "a character device", "a directory", "a symlink", "a regular file".
-std::string file_kind(mode_t mode);
-
 /// Refuses (Errc::conflict, naming the path and what it is) @p host_path unless it is absent or
 /// a regular file (a symlink counts as what it points to), or when a directory on the way to it
 /// is something else. Only stat(2): nothing is opened, so a FIFO, a socket or a device can
