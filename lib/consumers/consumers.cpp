@@ -73,20 +73,22 @@ std::string devmapper_what(const ThinPoolSpec& spec) {
            (spec.cri_default_snapshotter ? ", the CRI plugin's default snapshotter" : "");
 }
 
-/// containerd's config.toml: shared by containerd alone and Docker's snapshotter mode.
-ConsumerFile containerd_file(const ThinPoolSpec& spec, const FileWriter& writer) {
+/// containerd's config.toml: shared by containerd alone and Docker's snapshotter mode. The
+/// section is made once per unit (devmapper_section finds the installed containerd's version).
+ConsumerFile containerd_file(const ThinPoolSpec& spec, const ContainerdDevmapperConfig& section,
+                             const FileWriter& writer) {
     const auto existing = writer.read(spec.containerd_config);
-    return file_of(
-        spec.containerd_config, devmapper_what(spec),
-        merge_containerd_config(view(existing), devmapper_section(spec), on_conflict_of(spec)));
+    return file_of(spec.containerd_config, devmapper_what(spec),
+                   merge_containerd_config(view(existing), section, on_conflict_of(spec)));
 }
 
-std::optional<ConsumerFile> containerd_removal(const ThinPoolSpec& spec, const FileWriter& writer) {
+std::optional<ConsumerFile> containerd_removal(const ThinPoolSpec& spec,
+                                               const ContainerdDevmapperConfig& section,
+                                               const FileWriter& writer) {
     const auto existing = writer.read(spec.containerd_config);
     if (!existing)
         return std::nullopt;
-    return file_of(spec.containerd_config, "",
-                   remove_from_containerd_config(*existing, devmapper_section(spec)));
+    return file_of(spec.containerd_config, "", remove_from_containerd_config(*existing, section));
 }
 
 /// Docker 24 and older: the devicemapper graph driver in daemon.json.
@@ -143,7 +145,7 @@ class DockerDevicemapper final : public ConsumerUnit {
 class DockerSnapshotter final : public ConsumerUnit {
   public:
     DockerSnapshotter(const ThinPoolSpec& spec, std::string reason)
-        : spec_(spec), reason_(std::move(reason)) {}
+        : spec_(spec), section_(devmapper_section(spec)), reason_(std::move(reason)) {}
 
     std::string name() const override {
         return "Docker 25 and later on containerd's devmapper snapshotter";
@@ -157,7 +159,7 @@ class DockerSnapshotter final : public ConsumerUnit {
         const auto existing = writer.read(spec_.daemon_json);
         const DockerSnapshotterConfig config{dm_path(spec_.vg, spec_.pool)};
         return {
-            containerd_file(spec_, writer),
+            containerd_file(spec_, section_, writer),
             file_of(spec_.daemon_json,
                     "storage-driver devmapper, features.containerd-snapshotter (containerd's "
                     "image store)",
@@ -169,7 +171,7 @@ class DockerSnapshotter final : public ConsumerUnit {
         if (const auto existing = writer.read(spec_.daemon_json))
             out.push_back(
                 file_of(spec_.daemon_json, "", remove_snapshotter_from_daemon_json(*existing)));
-        if (auto containerd = containerd_removal(spec_, writer))
+        if (auto containerd = containerd_removal(spec_, section_, writer))
             out.push_back(std::move(*containerd));
         return out;
     }
@@ -178,31 +180,34 @@ class DockerSnapshotter final : public ConsumerUnit {
 
   private:
     const ThinPoolSpec& spec_;
+    ContainerdDevmapperConfig section_;
     std::string reason_;
 };
 
 /// containerd alone (optionally the CRI plugin's default snapshotter).
 class Containerd final : public ConsumerUnit {
   public:
-    explicit Containerd(const ThinPoolSpec& spec) : spec_(spec) {}
+    explicit Containerd(const ThinPoolSpec& spec)
+        : spec_(spec), section_(devmapper_section(spec)) {}
 
     std::string name() const override { return "containerd's devmapper snapshotter"; }
 
     std::vector<std::string> paths() const override { return {spec_.containerd_config}; }
 
     std::vector<ConsumerFile> files(const FileWriter& writer) const override {
-        return {containerd_file(spec_, writer)};
+        return {containerd_file(spec_, section_, writer)};
     }
 
     std::vector<ConsumerFile> removals(const FileWriter& writer) const override {
         std::vector<ConsumerFile> out;
-        if (auto containerd = containerd_removal(spec_, writer))
+        if (auto containerd = containerd_removal(spec_, section_, writer))
             out.push_back(std::move(*containerd));
         return out;
     }
 
   private:
     const ThinPoolSpec& spec_;
+    ContainerdDevmapperConfig section_;
 };
 
 // The merges note every edit; the plan repeats only those a reader must know about (replaced
