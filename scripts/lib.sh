@@ -32,3 +32,19 @@ with_real_kernel() {
         "$root/tests/vm/run" --timeout "${LVMKIT_VM_TIMEOUT:-3000}" "$@"
     fi
 }
+
+# "passed failed" from a Catch2 console log; no summary (a crash) counts as one failure.
+catch_counts() {
+    local log=$1 line passed failed
+    line=$(grep -E '^All tests passed \(|^test cases:' "$log" | tail -1 || true)
+    if [[ $line == All* ]]; then
+        passed=$(sed -E 's/.* in ([0-9]+) test cases?\)$/\1/' <<<"$line")
+        echo "$passed 0"
+    elif [[ $line == test* ]]; then
+        passed=$(sed -nE 's/.*\| *([0-9]+) passed.*/\1/p' <<<"$line")
+        failed=$(sed -nE 's/.*\| *([0-9]+) failed.*/\1/p' <<<"$line")
+        echo "${passed:-0} ${failed:-0}"
+    else
+        echo "0 1"
+    fi
+}
