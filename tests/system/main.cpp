@@ -1,10 +1,9 @@
 // The [system] suite: needs root and device-mapper. Refuses to run (exit 77) elsewhere rather than
 // pretend: scripts/test starts it inside the real-kernel harness when the host lacks dm.
-#define LVMKIT_CATCH_RUNNER
 #include <unistd.h>
 
 #include <cstdio>
-#include "catch_compat.hpp"
+#include "catch_runner.hpp"
 
 #include "system/fixtures.hpp"
 
@@ -13,5 +12,5 @@ int main(int argc, char* argv[]) {
         std::fprintf(stderr, "lvmkit-system-tests: cannot run here: %s\n", why);
         return 77;
     }
-    return Catch::Session().run(argc, argv);
+    return lvmkit::test::run_catch_session(argc, argv);
 }

@@ -1,7 +1,6 @@
 // The unit suite: no root, no device-mapper.
-#define LVMKIT_CATCH_RUNNER
-#include "catch_compat.hpp"
+#include "catch_runner.hpp"
 
 int main(int argc, char* argv[]) {
-    return Catch::Session().run(argc, argv);
+    return lvmkit::test::run_catch_session(argc, argv);
 }
