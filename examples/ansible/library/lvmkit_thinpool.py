@@ -18,6 +18,10 @@ description:
     C(lvmkit-docker) with C(--json) and mapping its JSON document and exit code.
   - With I(state=present) it runs C(lvmkit-docker setup --yes --json). A re-run on a finished
     setup changes nothing and reports C(changed=false).
+  - When the pool exists and I(devices) lists devices its VG does not have yet, it first runs
+    C(lvmkit-docker grow --yes --json): the new devices go through the same probe as setup's,
+    join the VG, and the pool's data and metadata grow to what the layout gives the larger VG
+    (C(grow --dry-run --json) in check mode; C(steps_to_do) then names the grow's steps).
   - In check mode only C(lvmkit-docker plan --json) runs (it reads the machine and writes
     nothing); C(changed) says whether the plan still has steps to do, and C(steps_to_do) names
     them.
@@ -263,6 +267,13 @@ steps_to_do:
   type: list
   elements: str
   sample: [create_pv, create_vg, create_data_lv]
+grow:
+  description: What C(grow) did when the device list grew (C(grow --json)), with C(plan) (its
+    C(grow) object has the sizes in bytes before and after) and C(steps); in check mode the
+    grow's plan.
+  returned: when the pool existed and its device list grew
+  type: dict
+  sample: {plan: {grow: {data_before: 255852544, data_after: 511705088}}}
 steps:
   description: What C(setup) or C(teardown) did, one entry a step (C(index), C(step),
     C(description), C(outcome) finished/skipped/failed, C(duration_ms)).
@@ -404,13 +415,13 @@ def command_args(command, params):
     args = [command] + identity_args(params)
     # teardown too: the pool's values tell it which profile is lvmkit's, the runtime mode which
     # config entries are.
-    if command in ('plan', 'setup', 'config', 'teardown'):
+    if command in ('plan', 'setup', 'config', 'teardown', 'grow'):
         args += pool_args(params)
-    if command in ('plan', 'setup'):
+    if command in ('plan', 'setup', 'grow'):
         args += device_args(params)
     if command == 'teardown':
         args += device_args(params, [('existing_vg', '--existing-vg')])
-    if command in ('setup', 'teardown'):
+    if command in ('setup', 'teardown', 'grow'):
         args.append('--yes')
     if command == 'teardown' and params.get('force'):
         args.append('--force')
@@ -546,11 +557,40 @@ def config_diff(cli, plan):
     return diff
 
 
+def grow_plan(cli):
+    """grow's plan when the pool exists (grow --dry-run), else None: setup makes the pool, and
+    a device grow refuses, setup's own probe refuses with the same message."""
+    run = cli.run('grow', ['--dry-run'])
+    if run['rc'] != 0 or not isinstance(run['doc'], dict):
+        return None
+    return run['doc'].get('plan')
+
+
+def ensure_grown(module, cli, result):
+    """Grows the pool when its device list grew: before setup, which would only add them."""
+    planned = grow_plan(cli)
+    to_do = steps_to_do(planned) if planned else []
+    if not to_do:
+        return
+    if module.check_mode:
+        result.update(grow=planned, grow_steps_to_do=to_do)
+        return
+    run = cli.run('grow')
+    doc = run['doc'] if isinstance(run['doc'], dict) else {}
+    if run['rc'] != 0:
+        cli.fail(run, changed=run['rc'] == 4, grow=doc)
+    result.update(grow=doc, changed=True)
+
+
 def ensure_present(module, cli):
     result = dict(changed=False)
+    ensure_grown(module, cli, result)
+    grew = result.get('changed', False)
     if module.check_mode or module._diff:
         plan = cli.plan()
         result.update(plan=plan, steps_to_do=steps_to_do(plan), changed=not plan['nothing_to_do'])
+        if 'grow_steps_to_do' in result:
+            result.update(steps_to_do=result.pop('grow_steps_to_do'), changed=True)
         if module._diff:
             result['diff'] = config_diff(cli, plan)
         for warning in plan.get('warnings', []):
@@ -568,7 +608,7 @@ def ensure_present(module, cli):
             module.warn(warning)
     result.update(plan=plan, steps_to_do=steps_to_do(plan), steps=doc.get('steps', []),
                   status=doc.get('status'),
-                  changed=not doc.get('result', {}).get('nothing_to_do', False))
+                  changed=grew or not doc.get('result', {}).get('nothing_to_do', False))
     module.exit_json(cmd=cli.last_cmd, **result)
 
 
