@@ -308,7 +308,7 @@ TEST_CASE("grow: a new disk joins a seed pool while a writer runs; refusals, rol
     CHECK_FALSE(result.nothing_to_do);
     CHECK(lv_size(vg, "thinpool") == plan.sizes.data_after);
     CHECK(lv_size(vg, "thinpool_tmeta") == plan.sizes.metadata_after);
-    const auto status = setup::status(spec);
+    const auto status = setup::status(grown);
     INFO(status.to_text());
     CHECK(status.mode == "rw");
     CHECK(status.monitored);  // kept

@@ -19,7 +19,7 @@ description:
   - With I(state=present) it runs C(lvmkit-docker setup --yes --json). A re-run on a finished
     setup changes nothing and reports C(changed=false).
   - When the pool exists and I(devices) lists devices its VG does not have yet, it first runs
-    C(lvmkit-docker grow --yes --json): the new devices go through the same probe as setup's,
+    C(lvmkit-docker grow --yes --json). The new devices go through the same probe as setup's,
     join the VG, and the pool's data and metadata grow to what the layout gives the larger VG
     (C(grow --dry-run --json) in check mode; C(steps_to_do) then names the grow's steps).
   - In check mode only C(lvmkit-docker plan --json) runs (it reads the machine and writes
