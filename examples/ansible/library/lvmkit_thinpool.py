@@ -18,10 +18,10 @@ description:
     C(lvmkit-docker) with C(--json) and mapping its JSON document and exit code.
   - With I(state=present) it runs C(lvmkit-docker setup --yes --json). A re-run on a finished
     setup changes nothing and reports C(changed=false).
-  - When the pool exists and I(devices) lists devices its VG does not have yet, it first runs
-    C(lvmkit-docker grow --yes --json). The new devices go through the same probe as setup's,
-    join the VG, and the pool's data and metadata grow to what the layout gives the larger VG
-    (C(grow --dry-run --json) in check mode; C(steps_to_do) then names the grow's steps).
+  - When the pool exists and I(devices) lists devices its VG does not have yet, setup adds them
+    to the VG (through its probe), then C(lvmkit-docker grow --yes --json) grows the pool's data
+    and metadata to what the layout gives the larger VG (C(grow --dry-run --json) in check mode;
+    C(steps_to_do) then names the grow's steps). Runs of an unchanged list call no C(grow).
   - In check mode only C(lvmkit-docker plan --json) runs (it reads the machine and writes
     nothing); C(changed) says whether the plan still has steps to do, and C(steps_to_do) names
     them.
@@ -566,31 +566,34 @@ def grow_plan(cli):
     return run['doc'].get('plan')
 
 
-def ensure_grown(module, cli, result):
-    """Grows the pool when its device list grew: before setup, which would only add them."""
-    planned = grow_plan(cli)
-    to_do = steps_to_do(planned) if planned else []
-    if not to_do:
-        return
-    if module.check_mode:
-        result.update(grow=planned, grow_steps_to_do=to_do)
-        return
+def adds_devices_to_pool(steps, done_key):
+    """setup's steps add devices to the VG of a pool that already exists: the list grew."""
+    state = dict((step.get('step'), step.get(done_key)) for step in steps)
+    return state.get('convert_to_pool') in (True, 'skipped') and \
+        state.get('create_vg') in (False, 'finished')
+
+
+def ensure_grown(cli, result):
+    """After setup added the new devices to the pool's VG (its probe checked them), grow takes
+    their space (grow with no new device grows into the VG's free space)."""
     run = cli.run('grow')
     doc = run['doc'] if isinstance(run['doc'], dict) else {}
     if run['rc'] != 0:
-        cli.fail(run, changed=run['rc'] == 4, grow=doc)
+        cli.fail(run, changed=True, grow=doc)
     result.update(grow=doc, changed=True)
+    if doc.get('status'):
+        result['status'] = doc['status']
 
 
 def ensure_present(module, cli):
     result = dict(changed=False)
-    ensure_grown(module, cli, result)
-    grew = result.get('changed', False)
     if module.check_mode or module._diff:
         plan = cli.plan()
         result.update(plan=plan, steps_to_do=steps_to_do(plan), changed=not plan['nothing_to_do'])
-        if 'grow_steps_to_do' in result:
-            result.update(steps_to_do=result.pop('grow_steps_to_do'), changed=True)
+        if adds_devices_to_pool(plan.get('steps', []), 'done'):
+            planned = grow_plan(cli)  # before setup: the new devices join, then the pool grows
+            if planned:
+                result.update(grow=planned, steps_to_do=steps_to_do(planned))
         if module._diff:
             result['diff'] = config_diff(cli, plan)
         for warning in plan.get('warnings', []):
@@ -608,7 +611,9 @@ def ensure_present(module, cli):
             module.warn(warning)
     result.update(plan=plan, steps_to_do=steps_to_do(plan), steps=doc.get('steps', []),
                   status=doc.get('status'),
-                  changed=grew or not doc.get('result', {}).get('nothing_to_do', False))
+                  changed=not doc.get('result', {}).get('nothing_to_do', False))
+    if adds_devices_to_pool(doc.get('steps', []), 'outcome'):
+        ensure_grown(cli, result)
     module.exit_json(cmd=cli.last_cmd, **result)
 
 
