@@ -279,6 +279,8 @@ struct Subcommands {
     CLI::App* status;
     CLI::App* teardown;
     CLI::App* config;
+    CLI::App* grow;
+    CLI::App* metrics;
 };
 
 Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
@@ -294,15 +296,40 @@ Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
     s.config = app.add_subcommand("config",
                                   "Print daemon.json / profile / containerd section; "
                                   "touches no disk");
-    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.status, s.config}) {
+    s.grow = app.add_subcommand("grow",
+                                "Add devices to the pool's VG (probed as setup probes them) and "
+                                "grow the pool's data and metadata");
+    s.metrics = app.add_subcommand(
+        "metrics", "The pool's figures in Prometheus' text format (node_exporter's textfile)");
+    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.status, s.config, s.grow, s.metrics}) {
         add_identity_options(*sub, raw);
         add_output_options(*sub, inv);
     }
     // teardown too: it removes the LVM profile only when it is the one these options write.
-    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.config})
+    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.config, s.grow})
         add_pool_options(*sub, raw);
-    for (CLI::App* sub : {s.plan, s.setup, s.teardown})
+    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.grow})
         add_device_options(*sub, raw);
+    s.grow->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation (needed without a tty)");
+    s.grow->add_flag("--dry-run", inv.dry_run, "Show the grow's plan and sizes; change nothing");
+    s.grow->footer(std::string("Examples:\n"
+                               "  lvmkit-docker grow --device /dev/sdc --dry-run\n"
+                               "  lvmkit-docker grow --device /dev/sdc --yes\n"
+                               "  lvmkit-docker grow --yes      # into the VG's free space\n\n") +
+                   kExitCodesText);
+    s.metrics
+        ->add_option("--output", inv.metrics_output,
+                     "Write atomically to this file (e.g. /var/lib/prometheus/node-exporter/"
+                     "lvmkit.prom) instead of stdout")
+        ->type_name("FILE");
+    s.metrics->footer(
+        std::string("Examples:\n"
+                    "  lvmkit-docker metrics\n"
+                    "  lvmkit-docker metrics --output "
+                    "/var/lib/prometheus/node-exporter/lvmkit.prom\n\n"
+                    "Exit codes: 0 written (also for a missing pool: "
+                    "lvmkit_pool_exists 0), 1 the state or the file failed, 2 "
+                    "usage error.\n"));
     s.setup->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation (needed without a tty)");
     s.teardown->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation");
     s.teardown->add_flag("--force", inv.force, "Remove the pool even while it has thin volumes");
@@ -396,12 +423,16 @@ Command chosen(const Subcommands& s) {
         return Command::teardown;
     if (s.config->parsed())
         return Command::config;
+    if (s.grow->parsed())
+        return Command::grow;
+    if (s.metrics->parsed())
+        return Command::metrics;
     return Command::plan;
 }
 
 // Which size options the user typed: the recommended layout picks the others itself.
 void note_given_sizes(const Subcommands& s, RawOptions& raw) {
-    for (const CLI::App* sub : {s.plan, s.setup, s.config}) {
+    for (const CLI::App* sub : {s.plan, s.setup, s.config, s.grow}) {
         if (!sub->parsed())
             continue;
         raw.data_given = sub->count("--data") > 0;
@@ -432,8 +463,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
         inv.command = chosen(subs);
         note_given_sizes(subs, raw);
         inv.spec = to_spec(raw);
+        // grow takes the pool's VG as it is: no device is needed to grow into its free space.
+        if (inv.command == Command::grow)
+            inv.spec.use_existing_vg = true;
         if (inv.command == Command::plan || inv.command == Command::setup ||
-            inv.command == Command::teardown)
+            inv.command == Command::teardown || inv.command == Command::grow)
             check_whole_spec(inv.spec);
         if (raw.watch > 0)
             inv.watch = raw.watch;

@@ -22,7 +22,9 @@
 #include "lvmkit/docker_config.hpp"
 #include "lvmkit/docker_detect.hpp"
 #include "lvmkit/files.hpp"
+#include "lvmkit/grow.hpp"
 #include "lvmkit/log.hpp"
+#include "lvmkit/metrics.hpp"
 #include "lvmkit/profile.hpp"
 
 namespace lvmkit_docker {
@@ -391,6 +393,60 @@ int run_setup(const Invocation& inv) {
     return kExitOk;
 }
 
+// grow: the plan with the sizes before and after, a confirmation, the steps, the new status.
+int run_grow(const Invocation& inv) {
+    const setup::GrowPlan plan = setup::plan_grow(inv.spec);  // refusals: main's catch, exit 3
+    if (!inv.json && !inv.quiet)
+        std::cout << "Grow " << inv.spec.vg.str() << "/" << inv.spec.pool.str() << ":\n"
+                  << plan.to_text() << std::flush;
+    if (inv.dry_run || plan.nothing_to_do()) {
+        if (inv.json)
+            std::cout << "{\"plan\":" << plan.to_json() << "}\n";
+        return kExitOk;
+    }
+    if (const int code = confirm(inv, "grow the pool"); code != kExitOk)
+        return code;
+    FILE* progress_out = inv.quiet ? nullptr : (inv.json ? stderr : stdout);
+    ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
+    setup::ApplyOptions options;
+    options.on_progress = [&view](const setup::Progress& p) { view(p); };
+    options.before_step = &StopBetweenSteps::check;
+    const StopBetweenSteps stop_guard;
+    setup::GrowResult result;
+    try {
+        result = setup::grow(inv.spec, options);
+    } catch (const lvmkit::Error& e) {
+        const int code = exit_code_for(e, view.changed_anything());
+        if (inv.json)
+            std::cout << "{\"plan\":" << plan.to_json()
+                      << ",\"steps\":" << steps_json(view.records())
+                      << ",\"result\":" << error_json(e, code) << "}\n";
+        return report_error(inv, e, code);
+    }
+    const setup::PoolStatus status = setup::status(inv.spec);
+    if (inv.json) {
+        std::cout << "{\"plan\":" << result.plan.to_json()
+                  << ",\"steps\":" << steps_json(view.records())
+                  << ",\"result\":{\"ok\":true,\"exit_code\":0,\"duration_ms\":"
+                  << result.duration.count() << "},\"status\":" << status.to_json() << "}\n";
+    } else if (!inv.quiet) {
+        std::cout << "Grow complete in " << seconds_text(result.duration) << ".\n\n"
+                  << status.to_text();
+    }
+    return kExitOk;
+}
+
+// metrics: status in Prometheus' text format, on stdout or atomically into --output.
+int run_metrics(const Invocation& inv) {
+    const setup::PoolStatus status = setup::status(inv.spec);
+    const std::string text = setup::prometheus_text(inv.spec, status);
+    if (inv.metrics_output.empty())
+        std::cout << text << std::flush;
+    else
+        setup::write_metrics_file(inv.metrics_output, text);
+    return kExitOk;
+}
+
 int print_status(const Invocation& inv) {
     const setup::PoolStatus status = setup::status(inv.spec);
     if (inv.json)
@@ -546,6 +602,10 @@ int dispatch(const Invocation& inv) {
             return run_teardown(inv);
         case Command::config:
             return run_config(inv);
+        case Command::grow:
+            return run_grow(inv);
+        case Command::metrics:
+            return run_metrics(inv);
     }
     return kExitUsage;
 }
@@ -566,7 +626,9 @@ int main(int argc, char** argv) {
         return dispatch(inv);
     } catch (const lvmkit::Error& e) {
         // plan/status/config: they change nothing, so a failure is a refusal or a read error.
-        const int code = inv.command == Command::status ? kExitFailed : exit_code_for(e, false);
+        const int code = inv.command == Command::status || inv.command == Command::metrics
+                             ? kExitFailed
+                             : exit_code_for(e, false);
         if (inv.json)
             std::cout << "{\"result\":" << error_json(e, code) << "}\n";
         return report_error(inv, e, code);

@@ -286,6 +286,9 @@ class Session {
                             Bytes virtual_size);
     /// `lvextend -L +size` / `-l +N%...`. @throws Error
     void extend_lv(const VgName& vg, const LvName& lv, const SizeSpec& grow_by);
+    /// `lvextend --poolmetadatasize +size vg/pool`: the pool's metadata (LVM grows the metadata
+    /// spare along when it is smaller). @throws Error
+    void extend_pool_metadata(const VgName& vg, const LvName& pool, Bytes grow_by);
     /// `lvextend --use-policies` (the profile's autoextend settings). @throws Error
     void extend_lv_by_policy(const VgName& vg, const LvName& lv);
     /// `lvremove -y vg/lv`. @throws Error

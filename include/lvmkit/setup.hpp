@@ -170,11 +170,16 @@ enum class StepKind {
     /// Teardown: take lvmkit's entries out of daemon.json or containerd's config.toml, keeping
     /// the user's other settings (the file itself stays).
     remove_daemon_config,
+    /// Grow (grow.hpp): `lvextend --poolmetadatasize +N` (LVM grows the metadata spare along).
+    grow_metadata,
+    /// Grow (grow.hpp): `lvextend -l +N` of the pool's data.
+    grow_data,
 };
 
 /// Every StepKind, in declaration order: apply()'s steps (`probe` .. `backup_graph_dir`), then
-/// teardown()'s (`remove_pool` .. `remove_daemon_config`). For looking a step up by its name.
-inline constexpr std::array<StepKind, 17> all_step_kinds{
+/// teardown()'s (`remove_pool` .. `remove_daemon_config`), then grow()'s own (`grow_metadata`,
+/// `grow_data`; grow also runs `probe` .. `create_vg`). For looking a step up by its name.
+inline constexpr std::array<StepKind, 19> all_step_kinds{
     StepKind::probe,
     StepKind::wipe,
     StepKind::create_pv,
@@ -192,11 +197,14 @@ inline constexpr std::array<StepKind, 17> all_step_kinds{
     StepKind::remove_pv_labels,
     StepKind::remove_profile,
     StepKind::remove_daemon_config,
+    StepKind::grow_metadata,
+    StepKind::grow_data,
 };
 
-/// Whether @p kind is one of teardown()'s steps rather than one of apply()'s.
+/// Whether @p kind is one of teardown()'s steps rather than one of apply()'s or grow()'s.
 constexpr bool is_teardown_step(StepKind kind) noexcept {
-    return static_cast<int>(kind) >= static_cast<int>(StepKind::remove_pool);
+    return static_cast<int>(kind) >= static_cast<int>(StepKind::remove_pool) &&
+           static_cast<int>(kind) <= static_cast<int>(StepKind::remove_daemon_config);
 }
 
 /// Short stable identifier of a step, e.g. "create_pv" or "remove_vg".

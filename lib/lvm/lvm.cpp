@@ -292,6 +292,15 @@ void Session::extend_lv(const VgName& vg, const LvName& lv, const SizeSpec& grow
     run_checked(line, "extend LV", full_name(vg, lv));
 }
 
+void Session::extend_pool_metadata(const VgName& vg, const LvName& pool, Bytes grow_by) {
+    if (grow_by.count() == 0)
+        throw Error(Errc::invalid_argument, "extend pool metadata", full_name(vg, pool),
+                    "a size must be larger than zero");
+    CommandLine line = start(options_, "lvextend");
+    line.add("--poolmetadatasize", "+" + to_lvm_string(grow_by)).add(full_name(vg, pool));
+    run_checked(line, "extend pool metadata", full_name(vg, pool));
+}
+
 void Session::extend_lv_by_policy(const VgName& vg, const LvName& lv) {
     CommandLine line = start(options_, "lvextend");
     line.add("--use-policies").add(full_name(vg, lv));

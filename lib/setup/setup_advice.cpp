@@ -24,6 +24,14 @@ std::string repair_command(const std::string& pool) {
         pool);
 }
 
+std::string grow_command(const ThinPoolSpec& spec) {
+    return fmt::format(
+        "lvmkit-docker grow --vg {} --pool {}{} --device /dev/NEW-DISK (with setup's other "
+        "options; it probes the disk, adds it and grows data and metadata)",
+        spec.vg.str(), spec.pool.str(),
+        spec.layout == Layout::recommended ? " --layout recommended" : "");
+}
+
 // One autoextend step's worth (20% when autoextend is off), rounded up to whole MiB.
 Bytes growth(Bytes total, unsigned percent) {
     const std::uint64_t by = percent > 0 ? percent : 20;
@@ -36,10 +44,9 @@ Advice out_of_data_space(const ThinPoolSpec& spec, const PoolStatus& status,
                          const std::string& pool) {
     const Bytes step = growth(status.data_total, status.autoextend_percent);
     const std::string extend = fmt::format("lvextend -L +{} {}", to_lvm_string(step), pool);
-    const std::string command =
-        status.vg_free >= step
-            ? extend
-            : fmt::format("vgextend {} /dev/NEW-DISK && {}", spec.vg.str(), extend);
+    // A new disk goes through lvmkit's probe (grow.hpp), never a hand-typed vgextend: the one
+    // step of a pool's life where a wrong device name destroys data.
+    const std::string command = status.vg_free >= step ? extend : grow_command(spec);
     return {"out_of_data_space",
             fmt::format("the pool's data space is full: writes that need a new block {} until "
                         "the pool grows (VG free: {})",

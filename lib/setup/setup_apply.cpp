@@ -18,6 +18,7 @@
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/grow_internal.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 
@@ -75,9 +76,11 @@ struct Undo {
 
 class Run {
   public:
-    Run(const ThinPoolSpec& spec, const ApplyOptions& options)
+    // @p planner: another plan than setup's (grow's), run the same way.
+    Run(const ThinPoolSpec& spec, const ApplyOptions& options, Planner planner = {})
         : spec_(spec),
           options_(options),
+          planner_(std::move(planner)),
           session_(session_for(spec)),
           writer_(TargetRoot(spec.target_root)) {}
 
@@ -87,7 +90,8 @@ class Run {
         log(LogCategory::setup, LogLevel::debug, "reading the system's state");
         state_ = read_state(session_, spec_);
         ApplyResult result;
-        result.plan = build_plan(spec_, state_, writer_);
+        result.plan =
+            planner_ ? planner_(spec_, state_, writer_) : build_plan(spec_, state_, writer_);
         log(LogCategory::setup, LogLevel::debug, "plan built");
         sizes_ = result.plan.sizes;
         const auto& steps = result.plan.steps;
@@ -129,9 +133,9 @@ class Run {
         }
         throw Error(cause.errc(), "apply", spec_.vg.str() + "/" + spec_.pool.str(),
                     where + " failed: " + cause.message() +
-                        "; everything this run created was "
-                        "removed again (" +
-                        std::to_string(undo_.size()) + " undo actions)",
+                        (pool_grew_ ? kGrownKept
+                                    : "; everything this run created was removed again (" +
+                                          std::to_string(undo_.size()) + " undo actions)"),
                     details, cause.sys_errno());
     }
 
@@ -218,6 +222,9 @@ class Run {
                 return write_consumer_config();
             case StepKind::backup_graph_dir:
                 return backup_graph_dir();
+            case StepKind::grow_metadata:
+            case StepKind::grow_data:
+                return grow_pool(kind);
             case StepKind::remove_pool:
             case StepKind::remove_vg:
             case StepKind::remove_pv_labels:
@@ -375,8 +382,33 @@ class Run {
         }
     }
 
+    // grow: lvextend of the metadata (LVM grows the spare along) or of the data, by what the
+    // plan's target lacks. LVM can not shrink a thin pool: from here the new PVs carry the pool,
+    // so nothing before is undone any more.
+    void grow_pool(StepKind kind) {
+        const Bytes extent = sizes_.extent_size;
+        const auto current = [&](const std::string& name) -> std::uint64_t {
+            const auto* lv = state_.find_lv(name);
+            return lv == nullptr ? 0 : lv->size.count() / extent.count();
+        };
+        if (kind == StepKind::grow_metadata) {
+            const auto have = current(spec_.pool.str() + "_tmeta");
+            session_.extend_pool_metadata(spec_.vg, spec_.pool,
+                                          Bytes((sizes_.metadata_extents - have) * extent.count()));
+        } else {
+            session_.extend_lv(spec_.vg, spec_.pool,
+                               Extents{sizes_.data_extents - current(spec_.pool.str())});
+        }
+        undo_.clear();
+        pool_grew_ = true;
+    }
+
     void check_result() {
-        const auto differences = verify_with(session_, spec_, writer_, state_.profile_dir);
+        auto differences = verify_with(session_, spec_, writer_, state_.profile_dir, !planner_);
+        if (planner_) {
+            const auto sizes = grow_size_differences(session_, spec_, sizes_);
+            differences.insert(differences.end(), sizes.begin(), sizes.end());
+        }
         if (!differences.empty())
             throw Error(Errc::mismatch, "verify", spec_.vg.str() + "/" + spec_.pool.str(),
                         "the result differs from the spec", differences);
@@ -384,19 +416,26 @@ class Run {
 
   public:
     // @p profile_dir: where LVM reads profiles, when the caller has already asked LVM.
+    // @p consumers: the runtime's files too (grow writes none).
     static std::vector<std::string> verify_with(lvm::Session& session, const ThinPoolSpec& spec,
                                                 const FileWriter& writer,
-                                                std::string profile_dir = {});
+                                                std::string profile_dir = {},
+                                                bool consumers = true);
 
   private:
     const ThinPoolSpec& spec_;
     const ApplyOptions& options_;
+    Planner planner_;
     lvm::Session session_;
     FileWriter writer_;
     SystemState state_;
     ResolvedSizes sizes_;  // the plan's: what the LVs and the conversion get
     std::vector<Undo> undo_;
     bool converted_here_ = false;  // convert_to_pool ran in this run and activated the pool
+    bool pool_grew_ = false;       // a grow step's lvextend committed: not undone
+    static constexpr const char* kGrownKept =
+        "; the pool had already grown, which LVM can not undo (a thin pool does not shrink): "
+        "the grown pool and its new PVs are kept; run grow again to finish";
 };
 
 void verify_pool_lv(const ThinPoolSpec& spec, const lvm::LvReport& pool,
@@ -455,7 +494,8 @@ void verify_profile(const ThinPoolSpec& spec, const std::string& profile_dir,
 }
 
 std::vector<std::string> Run::verify_with(lvm::Session& session, const ThinPoolSpec& spec,
-                                          const FileWriter& writer, std::string profile_dir) {
+                                          const FileWriter& writer, std::string profile_dir,
+                                          bool consumers) {
     std::vector<std::string> out;
     const auto lvs = session.lvs(spec.vg);
     const lvm::LvReport* pool = nullptr;
@@ -470,6 +510,8 @@ std::vector<std::string> Run::verify_with(lvm::Session& session, const ThinPoolS
     if (profile_dir.empty())
         profile_dir = session.profile_dir();
     verify_profile(spec, profile_dir, out);
+    if (!consumers)
+        return out;
     for (const auto& file : consumer_files(spec, writer))
         if (file.changed)
             out.push_back(file.path + " does not carry the pool's settings");
@@ -502,6 +544,12 @@ SetupLock::SetupLock(const char* operation) {
 SetupLock::~SetupLock() {
     if (fd_ >= 0)
         ::close(fd_);  // closing releases the flock
+}
+
+ApplyResult run_grow_plan(const ThinPoolSpec& spec, const ApplyOptions& options,
+                          const Planner& planner) {
+    Run run(spec, options, planner);
+    return run.execute();
 }
 
 }  // namespace internal

@@ -144,6 +144,10 @@ std::vector<Step> teardown_steps(const ThinPoolSpec& spec);
 void check_file_kinds(const ThinPoolSpec& spec, const std::string& profile_dir,
                       const FileWriter& writer);
 
+/// An existing pool's chunk, zeroing, when-full and profile against the spec.
+/// @throws Error(Errc::mismatch) listing the differences.
+void check_pool_matches(const ThinPoolSpec& spec, const SystemState& state);
+
 /// Plan building, given the state (runs the file-kind, device and size checks).
 Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWriter& writer);
 

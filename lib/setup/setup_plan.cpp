@@ -485,6 +485,10 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
     return plan;
 }
 
+void check_pool_matches(const ThinPoolSpec& spec, const SystemState& state) {
+    check_existing_pool(spec, state);
+}
+
 std::vector<lvm::PvReport> pvs_of(lvm::Session& session, const std::vector<std::string>& devices) {
     std::vector<lvm::DevicePath> paths;
     for (const auto& device : devices)

@@ -46,6 +46,10 @@ const char* to_string(StepKind kind) noexcept {
             return "remove_profile";
         case StepKind::remove_daemon_config:
             return "remove_daemon_config";
+        case StepKind::grow_metadata:
+            return "grow_metadata";
+        case StepKind::grow_data:
+            return "grow_data";
     }
     return "?";
 }
@@ -57,7 +61,7 @@ constexpr bool all_step_kinds_in_order() {
     for (std::size_t i = 0; i < all_step_kinds.size(); ++i)
         if (static_cast<std::size_t>(all_step_kinds[i]) != i)
             return false;
-    return all_step_kinds.back() == StepKind::remove_daemon_config;
+    return all_step_kinds.back() == StepKind::grow_data;
 }
 static_assert(all_step_kinds_in_order(), "all_step_kinds lists every StepKind in order");
 

@@ -152,6 +152,9 @@ def check_command_lines(mod):
           and '--autoextend-threshold=70' in teardown and '--profile=prof' in teardown
           and '--docker-storage=snapshotter' in teardown and '--cri-default' in teardown
           and not [a for a in teardown if a.startswith('--wipe')], teardown)
+    grow = mod.command_args('grow', everything)
+    check('grow gets setup\'s options (its device list grew)',
+          grow[0] == 'grow' and sorted(grow[1:]) == sorted(setup[1:]), grow)
     plain = params_with(mod, devices=['/dev/sdb'], state='absent')
     check('teardown never gets --force unless force is true',
           '--force' not in mod.command_args('teardown', plain))
@@ -180,7 +183,7 @@ def check_against_cli(mod, binary):
         cri_default=True, docker_version='24.0', replace_config=True, root='/r',
         wipe_signatures=True, existing_vg=True, backup_graph_dir=True, force=True,
         no_runtime_config=True)
-    for command in ('plan', 'setup', 'teardown', 'config'):
+    for command in ('plan', 'setup', 'teardown', 'config', 'grow'):
         known = cli_help_options(binary, command)
         used = {arg.split('=')[0] for arg in mod.command_args(command, everything)[1:]}
         missing = used - known

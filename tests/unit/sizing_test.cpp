@@ -307,9 +307,14 @@ TEST_CASE("status advice: each state that needs an administrator gets a meaning 
         return advice.front();
     };
     CHECK(advice_for(spec, (status.mode = "rw", status)).empty());
-    // The VG can not hold one 2 GiB step: add a disk first.
-    CHECK(only("out_of_data_space").command ==
-          "vgextend docker /dev/NEW-DISK && lvextend -L +2g docker/thinpool");
+    // The VG can not hold one 2 GiB step: add a disk, through lvmkit's probe, not a raw vgextend.
+    CHECK_THAT(only("out_of_data_space").command,
+               Catch::StartsWith("lvmkit-docker grow --vg docker --pool thinpool --device "
+                                 "/dev/NEW-DISK"));
+    CHECK(only("out_of_data_space").command.find("vgextend") == std::string::npos);
+    spec.layout = Layout::recommended;
+    CHECK_THAT(only("out_of_data_space").command, Catch::Contains("--layout recommended"));
+    spec.layout = Layout::seed;
     status.vg_free = Bytes::GiB(3);
     CHECK(only("out_of_data_space").command == "lvextend -L +2g docker/thinpool");
     CHECK_THAT(only("ro").command, Catch::Contains("lvconvert --repair docker/thinpool"));

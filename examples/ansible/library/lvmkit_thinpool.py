@@ -18,6 +18,10 @@ description:
     C(lvmkit-docker) with C(--json) and mapping its JSON document and exit code.
   - With I(state=present) it runs C(lvmkit-docker setup --yes --json). A re-run on a finished
     setup changes nothing and reports C(changed=false).
+  - When the pool exists and I(devices) lists devices its VG does not have yet, setup adds them
+    to the VG (through its probe), then C(lvmkit-docker grow --yes --json) grows the pool's data
+    and metadata to what the layout gives the larger VG (C(grow --dry-run --json) in check mode;
+    C(steps_to_do) then names the grow's steps). Runs of an unchanged list call no C(grow).
   - In check mode only C(lvmkit-docker plan --json) runs (it reads the machine and writes
     nothing); C(changed) says whether the plan still has steps to do, and C(steps_to_do) names
     them.
@@ -263,6 +267,13 @@ steps_to_do:
   type: list
   elements: str
   sample: [create_pv, create_vg, create_data_lv]
+grow:
+  description: What C(grow) did when the device list grew (C(grow --json)), with C(plan) (its
+    C(grow) object has the sizes in bytes before and after) and C(steps); in check mode the
+    grow's plan.
+  returned: when the pool existed and its device list grew
+  type: dict
+  sample: {plan: {grow: {data_before: 255852544, data_after: 511705088}}}
 steps:
   description: What C(setup) or C(teardown) did, one entry a step (C(index), C(step),
     C(description), C(outcome) finished/skipped/failed, C(duration_ms)).
@@ -404,13 +415,13 @@ def command_args(command, params):
     args = [command] + identity_args(params)
     # teardown too: the pool's values tell it which profile is lvmkit's, the runtime mode which
     # config entries are.
-    if command in ('plan', 'setup', 'config', 'teardown'):
+    if command in ('plan', 'setup', 'config', 'teardown', 'grow'):
         args += pool_args(params)
-    if command in ('plan', 'setup'):
+    if command in ('plan', 'setup', 'grow'):
         args += device_args(params)
     if command == 'teardown':
         args += device_args(params, [('existing_vg', '--existing-vg')])
-    if command in ('setup', 'teardown'):
+    if command in ('setup', 'teardown', 'grow'):
         args.append('--yes')
     if command == 'teardown' and params.get('force'):
         args.append('--force')
@@ -546,11 +557,43 @@ def config_diff(cli, plan):
     return diff
 
 
+def grow_plan(cli):
+    """grow's plan when the pool exists (grow --dry-run), else None: setup makes the pool, and
+    a device grow refuses, setup's own probe refuses with the same message."""
+    run = cli.run('grow', ['--dry-run'])
+    if run['rc'] != 0 or not isinstance(run['doc'], dict):
+        return None
+    return run['doc'].get('plan')
+
+
+def adds_devices_to_pool(steps, done_key):
+    """setup's steps add devices to the VG of a pool that already exists: the list grew."""
+    state = dict((step.get('step'), step.get(done_key)) for step in steps)
+    return state.get('convert_to_pool') in (True, 'skipped') and \
+        state.get('create_vg') in (False, 'finished')
+
+
+def ensure_grown(cli, result):
+    """After setup added the new devices to the pool's VG (its probe checked them), grow takes
+    their space (grow with no new device grows into the VG's free space)."""
+    run = cli.run('grow')
+    doc = run['doc'] if isinstance(run['doc'], dict) else {}
+    if run['rc'] != 0:
+        cli.fail(run, changed=True, grow=doc)
+    result.update(grow=doc, changed=True)
+    if doc.get('status'):
+        result['status'] = doc['status']
+
+
 def ensure_present(module, cli):
     result = dict(changed=False)
     if module.check_mode or module._diff:
         plan = cli.plan()
         result.update(plan=plan, steps_to_do=steps_to_do(plan), changed=not plan['nothing_to_do'])
+        if adds_devices_to_pool(plan.get('steps', []), 'done'):
+            planned = grow_plan(cli)  # before setup: the new devices join, then the pool grows
+            if planned:
+                result.update(grow=planned, steps_to_do=steps_to_do(planned))
         if module._diff:
             result['diff'] = config_diff(cli, plan)
         for warning in plan.get('warnings', []):
@@ -569,6 +612,8 @@ def ensure_present(module, cli):
     result.update(plan=plan, steps_to_do=steps_to_do(plan), steps=doc.get('steps', []),
                   status=doc.get('status'),
                   changed=not doc.get('result', {}).get('nothing_to_do', False))
+    if adds_devices_to_pool(doc.get('steps', []), 'outcome'):
+        ensure_grown(cli, result)
     module.exit_json(cmd=cli.last_cmd, **result)
 
 
