@@ -295,6 +295,11 @@ lvm::Session session_for(const ThinPoolSpec& spec) {
     if (!spec.use_existing_vg)
         for (const auto& device : spec.devices)
             options.scan_only.emplace_back(device);
+    // Without scan_only (status, an existing VG) LVM's devices file would decide what lvmkit
+    // sees: a pool PV missing from it would hide the pool instead of being reported. lvmkit's
+    // commands never use the file; it edits the file itself (internal/devices_file.hpp).
+    if (options.scan_only.empty())
+        options.extra.set("devices/use_devicesfile", false);
     options.monitoring = spec.monitor;
     // LVM zeroes the whole new metadata LV and its spare by default; the kernel needs only the
     // superblock cleared (LVM still zeroes the first 4 KiB), and the full zeroing was half of a
