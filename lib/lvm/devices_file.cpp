@@ -92,6 +92,12 @@ std::string run_lvmconfig() {
     std::stringstream text;
     text << in.rdbuf();
     ::unlink(path.c_str());
+    // lvm2 before 2.03.12 has no such settings ("Configuration node ... not found"): no file.
+    const bool unknown =
+        std::any_of(result.errors.begin(), result.errors.end(),
+                    [](const std::string& e) { return e.find("not found") != std::string::npos; });
+    if (result.return_code != lvm::internal::kLvmSucceeded && unknown)
+        return {};
     if (result.return_code != lvm::internal::kLvmSucceeded)
         throw Error(lvm::internal::map_lvm_error(result.errors, result.return_code),
                     "read LVM's devices file setting", "lvmconfig",
