@@ -277,8 +277,10 @@ void add_to_devices_file(const std::string& device) {
 }
 
 void remove_from_devices_file(const std::string& pvid) {
+    // --yes: lvm2 >= 2.03.2x asks before removing a device an active LV uses (a rollback runs
+    // with the LVs still active), and liblvm2cmd has no terminal to answer.
     lvm::internal::CommandLine line("lvmdevices");
-    line.add("--delpvid", pvid);
+    line.add("--yes").add("--delpvid", pvid);
     run_or_throw(line, "take a PV out of LVM's devices file", pvid);
 }
 
