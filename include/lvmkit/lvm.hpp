@@ -72,8 +72,10 @@ class ConfigOverride {
 
 /// How a session runs commands.
 struct SessionOptions {
-    /// When not empty, LVM scans only these devices (a `devices/filter` accepting exactly them),
-    /// so the cost does not grow with the number of block devices on the host.
+    /// When not empty, LVM scans only these devices (a `devices/filter` accepting exactly them,
+    /// with `devices/use_devicesfile=0` because LVM ignores filters while a devices file is in
+    /// use), so the cost does not grow with the number of block devices on the host. The
+    /// session's commands then neither read nor edit LVM's devices file.
     std::vector<DevicePath> scan_only;
     /// `activation/monitoring`: whether activation registers LVs with dmeventd.
     std::optional<bool> monitoring;
@@ -82,7 +84,8 @@ struct SessionOptions {
     /// Error(Errc::invalid_argument) naming the key for any `report/...` key (lvmkit pins the
     /// report settings it parses LVM's JSON reports with), `log/report_command_log` (it adds
     /// LVM's command log to the JSON reports lvmkit parses), `devices/filter`
-    /// when `scan_only` is set and `activation/monitoring` when `monitoring` is set.
+    /// and `devices/use_devicesfile` when `scan_only` is set and `activation/monitoring` when
+    /// `monitoring` is set.
     ConfigOverride extra;
 };
 
@@ -324,6 +327,9 @@ class Session {
     /// LVM_SYSTEM_DIR and this session's override). Read once per process for the same
     /// LVM_SYSTEM_DIR, lvm.conf and override. @throws Error
     std::string profile_dir();
+
+    /// The options this session was built with.
+    const SessionOptions& options() const noexcept { return options_; }
 
   private:
     std::string read_profile_dir();

@@ -161,7 +161,9 @@ enum class StepKind {
     /// Teardown: `lvremove` the pool (its thin volumes first, when forced) and the metadata LV
     /// of a setup stopped before the conversion.
     remove_pool,
-    /// Teardown: `vgremove` the VG, unless it was an existing VG or holds other LVs.
+    /// Teardown: take the devices file entries lvmkit added (its VG tags say which) out of
+    /// LVM's devices file, then `vgremove` the VG, unless it was an existing VG or holds other
+    /// LVs.
     remove_vg,
     /// Teardown: `pvremove` the devices that are no longer in any VG.
     remove_pv_labels,
@@ -174,12 +176,18 @@ enum class StepKind {
     grow_metadata,
     /// Grow (grow.hpp): `lvextend -l +N` of the pool's data.
     grow_data,
+    /// `lvmdevices --adddev` the pool's PVs when LVM's devices file is on (first
+    /// `vgimportdevices -a` when there is no file yet, so no VG of the host disappears). An
+    /// apply() step, planned right after create_vg; last here because the values are an
+    /// interface (append only).
+    record_devices_file,
 };
 
 /// Every StepKind, in declaration order: apply()'s steps (`probe` .. `backup_graph_dir`), then
 /// teardown()'s (`remove_pool` .. `remove_daemon_config`), then grow()'s own (`grow_metadata`,
-/// `grow_data`; grow also runs `probe` .. `create_vg`). For looking a step up by its name.
-inline constexpr std::array<StepKind, 19> all_step_kinds{
+/// `grow_data`; grow also runs `probe` .. `create_vg`), then `record_devices_file` (apply's, added
+/// later). For looking a step up by its name.
+inline constexpr std::array<StepKind, 20> all_step_kinds{
     StepKind::probe,
     StepKind::wipe,
     StepKind::create_pv,
@@ -199,6 +207,7 @@ inline constexpr std::array<StepKind, 19> all_step_kinds{
     StepKind::remove_daemon_config,
     StepKind::grow_metadata,
     StepKind::grow_data,
+    StepKind::record_devices_file,
 };
 
 /// Whether @p kind is one of teardown()'s steps rather than one of apply()'s or grow()'s.
@@ -255,6 +264,11 @@ struct Plan {
     Headroom headroom;                   ///< room for autoextend after setup
     std::vector<std::string> decisions;  ///< e.g. why deferred deletion is (not) written
     std::vector<std::string> warnings;   ///< e.g. no room for a data autoextend step
+    /// LVM's devices file as the plan found it: `off`, `on, no file yet` or `on`.
+    std::string devices_file_mode = "off";
+    std::string devices_file_path;  ///< the file LVM would use (whether or not it exists)
+    /// What apply does to it: `none`, `add_entries` or `import_then_add`.
+    std::string devices_file_action = "none";
     /// True when every step but the probe is already done: apply() would change nothing.
     bool nothing_to_do() const noexcept;
     /// Human-readable, one line a step: "[done] 3. Create VG docker on /dev/sdb".
@@ -387,6 +401,11 @@ struct PoolStatus {
     bool config_agrees = true;  ///< false when the consumer's config does not point at this pool
     /// What lives in the pool: thin devices (LVM's and a runtime's), data, devices on top.
     PoolContents contents;
+    /// LVM's devices file: `off`, `on, no file yet` or `on`.
+    std::string devices_file_mode = "off";
+    /// The pool's PVs a devices file in use does not list: LVM does not activate the pool at
+    /// boot and dmeventd (lvm2 >= 2.03.23) does not extend it (advice `pv_not_in_devices_file`).
+    std::vector<std::string> pvs_not_in_devices_file;
     /// Human-readable, one line per aspect (pool, data, metadata, monitor, autoextend, config).
     std::string to_text() const;
     /// The same as a JSON document (only `exists` when the pool does not exist).

@@ -214,7 +214,7 @@ void check_extra_key(const SessionOptions& options, const std::string& key) {
     // The command log report adds LVM's messages to the JSON documents lvmkit parses.
     if (key == "log/report_command_log")
         refuse_key("it adds LVM's command log to the JSON reports lvmkit parses");
-    if (key == "devices/filter" && !options.scan_only.empty())
+    if ((key == "devices/filter" || key == "devices/use_devicesfile") && !options.scan_only.empty())
         refuse_key("scan_only sets the device filter of this session; give one or the other");
     if (key == "activation/monitoring" && options.monitoring)
         refuse_key("monitoring sets it for this session; give one or the other");
@@ -247,8 +247,15 @@ ConfigOverride session_config(const SessionOptions& options) {
     // LVM's messages through the log callback, not into the report: lvm2 >= 2.03.26 moves a JSON
     // report command's errors into a "log" section, where lvmkit's error mapping never sees them.
     config.set("log/report_command_log", false);
-    if (!options.scan_only.empty())
+    if (!options.scan_only.empty()) {
+        // With a devices file in use LVM skips devices/filter (dev-cache.c), so the filter alone
+        // restricts nothing and pvcreate/vgcreate may create a file listing only what they saw.
+        // The file off for this session makes the filter the restriction; lvmkit records its
+        // PVs in the file itself (internal/devices_file.hpp). Not --devices: its flag stays set
+        // on the liblvm2cmd handle for the commands after it.
+        config.set("devices/use_devicesfile", false);
         config.set("devices/filter", device_filter(options.scan_only));
+    }
     if (options.monitoring)
         config.set("activation/monitoring", *options.monitoring);
     for (const auto& [key, value] : options.extra.entries())

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
@@ -206,6 +207,8 @@ class Run {
                 return create_pvs();
             case StepKind::create_vg:
                 return create_vg();
+            case StepKind::record_devices_file:
+                return record_devices_file();
             case StepKind::create_data_lv:
                 return create_lv(spec_.pool, data_request(spec_, sizes_));
             case StepKind::create_metadata_lv:
@@ -273,6 +276,47 @@ class Run {
         session_.extend_vg(spec_.vg, missing);
         undo_.push_back({"take the new PVs out of VG " + spec_.vg.str(),
                          [this, missing] { session_.reduce_vg(spec_.vg, missing); }});
+    }
+
+    // The pool's PVs into LVM's devices file, by lvmkit's own command (its sessions run with the
+    // file off: see session_config). A VG tag per entry says lvmkit added it, written before the
+    // entry so that a kill between the two still leaves teardown knowing; a resume finds the
+    // PV unlisted and runs this step again.
+    void record_devices_file() {
+        namespace df = lvmkit::internal;
+        const auto& options = session_.options();
+        auto file = reread(state_.devices_file);
+        const auto tags = df::vg_tags(options, spec_.vg.str());
+        std::vector<std::pair<std::string, std::string>> unlisted;  // device, PV id
+        for (const auto& pv : pvs_of(session_, spec_.devices)) {
+            if (file.content.lists_pvid(pv.uuid))
+                continue;
+            const std::string tag = df::devices_file_tag(pv.uuid);
+            if (std::find(tags.begin(), tags.end(), tag) == tags.end())
+                df::change_vg_tag(options, spec_.vg.str(), tag, true);
+            unlisted.emplace_back(pv.name, df::pvid_of_devices_file_tag(tag));
+        }
+        if (file.mode == df::DevicesFileMode::on_no_file) {
+            // Never a file of lvmkit's PVs alone: it would hide every other VG of the host.
+            df::import_all_vgs_to_devices_file();
+            file = reread(file);
+        }
+        for (const auto& [device, pvid] : unlisted) {
+            if (file.content.lists_pvid(pvid))
+                continue;  // vgimportdevices took it with the VG
+            df::add_to_devices_file(device);
+        }
+        for (const auto& [device, pvid] : unlisted)
+            undo_.push_back({"take " + device + " out of LVM's devices file",
+                             [pvid = pvid] { lvmkit::internal::remove_from_devices_file(pvid); }});
+    }
+
+    // The file as it is now (an earlier step or run may have changed it), in the run's mode.
+    static lvmkit::internal::DevicesFileState reread(
+        const lvmkit::internal::DevicesFileState& state) {
+        lvmkit::internal::DevicesFileSetting setting;
+        setting.enabled = state.mode != lvmkit::internal::DevicesFileMode::off;
+        return lvmkit::internal::devices_file_state(setting, state.path);
     }
 
     void create_lv(const LvName& lv, const SizeSpec& size) {
@@ -515,6 +559,10 @@ std::vector<std::string> Run::verify_with(lvm::Session& session, const ThinPoolS
     for (const auto& file : consumer_files(spec, writer))
         if (file.changed)
             out.push_back(file.path + " does not carry the pool's settings");
+    const auto devices_file = lvmkit::internal::read_devices_file_state();
+    for (const auto& pv : pvs_not_in_devices_file(session, spec, devices_file))
+        out.push_back("PV " + pv + " is not in LVM's devices file " + devices_file.path +
+                      " (fix: lvm lvmdevices --adddev " + pv + ")");
     return out;
 }
 

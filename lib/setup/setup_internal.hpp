@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "internal/devices_file.hpp"
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/files.hpp"
 #include "lvmkit/lvm.hpp"
@@ -43,6 +44,8 @@ struct SystemState {
     std::optional<lvm::VgReport> vg;
     std::vector<lvm::LvReport> lvs;  // of the VG
     std::string profile_dir;         // where LVM reads profiles (host)
+    // LVM's devices file: mode, path and content, read once per run (off in a default state).
+    lvmkit::internal::DevicesFileState devices_file;
     std::string pool_name;
 
     const lvm::LvReport* find_lv(const std::string& name) const;
@@ -121,6 +124,17 @@ lvm::Session session_for(const ThinPoolSpec& spec);
 
 /// The VG's report, or nothing when it does not exist (LVM's own `vgs NAME` fails then).
 std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg);
+
+/// The plan's devices-file step and note (devices_file_plan.cpp): the mode, and what apply does.
+void add_devices_file_step(const ThinPoolSpec& spec, const SystemState& state, Plan& plan);
+
+/// The pool's PVs (PVs of the spec's VG among what @p session sees) that a devices file in use
+/// does not list; empty unless @p state is on with a file. @throws Error
+std::vector<std::string> pvs_not_in_devices_file(lvm::Session& session, const ThinPoolSpec& spec,
+                                                 const lvmkit::internal::DevicesFileState& state);
+
+/// What LVM does without the PVs in its devices file, and the fix, for status()'s advice.
+Advice devices_file_advice(const std::vector<std::string>& pvs, const std::string& path);
 
 /// Reads devices, VG, LVs and the profile directory.
 SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec);

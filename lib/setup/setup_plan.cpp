@@ -295,6 +295,11 @@ lvm::Session session_for(const ThinPoolSpec& spec) {
     if (!spec.use_existing_vg)
         for (const auto& device : spec.devices)
             options.scan_only.emplace_back(device);
+    // Without scan_only (status, an existing VG) LVM's devices file would decide what lvmkit
+    // sees: a pool PV missing from it would hide the pool instead of being reported. lvmkit's
+    // commands never use the file; it edits the file itself (internal/devices_file.hpp).
+    if (options.scan_only.empty())
+        options.extra.set("devices/use_devicesfile", false);
     options.monitoring = spec.monitor;
     // LVM zeroes the whole new metadata LV and its spare by default; the kernel needs only the
     // superblock cleared (LVM still zeroes the first 4 KiB), and the full zeroing was half of a
@@ -330,6 +335,7 @@ SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
     if (state.vg)
         state.lvs = session.lvs(spec.vg);
     state.profile_dir = session.profile_dir();
+    state.devices_file = lvmkit::internal::read_devices_file_state();
     return state;
 }
 
@@ -425,6 +431,7 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
     else
         vg_text = "Add " + join(to_add, ", ") + " to VG " + vg;
     add(StepKind::create_vg, vg_text, state.vg.has_value() && to_add.empty());
+    add_devices_file_step(spec, state, plan);
     add(StepKind::create_data_lv,
         "Create data LV " + pool + " of " + to_string(data_request(spec, plan.sizes)) + " (" +
             size_text(plan.sizes.data_extents) + ") with signatures wiped",
@@ -561,6 +568,8 @@ std::string Plan::to_json() const {
                        {"data_steps_possible", headroom.data_steps_possible},
                        {"metadata_step_extents", headroom.metadata_step_extents},
                        {"metadata_step_possible", headroom.metadata_step_possible}};
+    doc["devices_file"] = {
+        {"mode", devices_file_mode}, {"path", devices_file_path}, {"action", devices_file_action}};
     doc["decisions"] = decisions;
     doc["warnings"] = warnings;
     doc["nothing_to_do"] = nothing_to_do();

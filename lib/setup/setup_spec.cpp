@@ -20,6 +20,8 @@ const char* to_string(StepKind kind) noexcept {
             return "create_pv";
         case StepKind::create_vg:
             return "create_vg";
+        case StepKind::record_devices_file:
+            return "record_devices_file";
         case StepKind::create_data_lv:
             return "create_data_lv";
         case StepKind::create_metadata_lv:
@@ -61,7 +63,7 @@ constexpr bool all_step_kinds_in_order() {
     for (std::size_t i = 0; i < all_step_kinds.size(); ++i)
         if (static_cast<std::size_t>(all_step_kinds[i]) != i)
             return false;
-    return all_step_kinds.back() == StepKind::grow_data;
+    return all_step_kinds.back() == StepKind::record_devices_file;
 }
 static_assert(all_step_kinds_in_order(), "all_step_kinds lists every StepKind in order");
 

@@ -212,7 +212,24 @@ class Teardown {
                 std::find(leftovers_.begin(), leftovers_.end(), lv.name) == leftovers_.end())
                 throw Error(Errc::busy, "teardown", "VG " + spec_.vg.str(),
                             "the VG holds other LVs (" + lv.name + "); it is left in place");
+        remove_devices_file_entries();
         session_.remove_vg(spec_.vg, lvm::VgRemoveMode::with_lvs);
+    }
+
+    // Exactly the entries lvmkit added (the VG's lvmkit_devices_file_<PVID> tags), before the
+    // VG and its tags go: a kill after this leaves tags for entries already gone, not the other
+    // way round. Entries of the host's VGs that lvmkit's vgimportdevices put in a new file stay:
+    // taking them out would hide those VGs.
+    void remove_devices_file_entries() {
+        namespace df = lvmkit::internal;
+        const auto file = df::read_devices_file_state();
+        if (file.mode != df::DevicesFileMode::on_file)
+            return;
+        for (const auto& tag : df::vg_tags(session_.options(), spec_.vg.str())) {
+            const std::string pvid = df::pvid_of_devices_file_tag(tag);
+            if (!pvid.empty() && file.content.lists_pvid(pvid))
+                df::remove_from_devices_file(pvid);
+        }
     }
 
     void remove_pvs() {
@@ -287,7 +304,13 @@ PoolStatus status(const ThinPoolSpec& spec) {
     out.headroom =
         internal::compute_headroom(sizes, out.autoextend_threshold, out.autoextend_percent);
     internal::read_config_agreement(spec, out);
+    const auto devices_file = lvmkit::internal::read_devices_file_state();
+    out.devices_file_mode = lvmkit::internal::to_string(devices_file.mode);
+    out.pvs_not_in_devices_file = internal::pvs_not_in_devices_file(session, spec, devices_file);
     out.advice = internal::advice_for(spec, out);
+    if (!out.pvs_not_in_devices_file.empty())
+        out.advice.push_back(
+            internal::devices_file_advice(out.pvs_not_in_devices_file, devices_file.path));
     return out;
 }
 
@@ -327,6 +350,10 @@ std::string PoolStatus::to_text() const {
     out += "contents  " + contents.summary() + "\n";
     for (const auto& line : config_agreement)
         out += "config    " + line + "\n";
+    out += fmt::format("devices   LVM devices file {}{}\n", devices_file_mode,
+                       devices_file_mode != "on"         ? ""
+                       : pvs_not_in_devices_file.empty() ? ": lists the pool's PVs"
+                                                         : ": does NOT list every pool PV");
     for (const auto& item : advice) {
         out += "PROBLEM   " + item.problem + ": " + item.meaning + "\n";
         out += "  fix     " + item.command + "\n";
@@ -381,6 +408,8 @@ std::string PoolStatus::to_json() const {
         doc["contents"] = contents_json(contents);
         doc["config_agrees"] = config_agrees;
         doc["config"] = config_agreement;
+        doc["devices_file"] = {{"mode", devices_file_mode},
+                               {"pvs_not_listed", pvs_not_in_devices_file}};
         auto& advice_list = doc["advice"] = nlohmann::ordered_json::array();
         for (const auto& item : advice)
             advice_list.push_back(

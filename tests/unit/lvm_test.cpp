@@ -191,8 +191,17 @@ TEST_CASE("session config refuses extra settings that would change what lvmkit p
         } catch (const Error&) {
         }
     }
-    if (!options.scan_only.empty())
+    if (!options.scan_only.empty()) {
         CHECK(refused(options, "devices/filter"));
+        // The scan's restriction turns LVM's devices file off for the session (filters are
+        // skipped while one is in use): that key is the session's too.
+        SessionOptions file_on = options;
+        file_on.extra = ConfigOverride{};
+        const std::string text = render_config(session_config(file_on));
+        CHECK(text.find("devices/use_devicesfile=0 devices/filter=[") != std::string::npos);
+        file_on.extra.set("devices/use_devicesfile", true);
+        CHECK(refused(file_on, "devices/use_devicesfile"));
+    }
 }
 
 TEST_CASE("sizes become -L / -l words", "[lvm]") {
