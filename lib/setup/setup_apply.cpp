@@ -18,6 +18,7 @@
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/fast_status.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 
@@ -83,9 +84,15 @@ class Run {
 
     ApplyResult execute() {
         const auto start = Clock::now();
-        check_file_kinds(spec_, session_.profile_dir(), writer_);  // before LVM scans the devices
-        log(LogCategory::setup, LogLevel::debug, "reading the system's state");
-        state_ = read_state(session_, spec_);
+        // The boot re-run's hot path: nothing to do, seen without liblvm2cmd (fast_status.hpp);
+        // anything else is read, decided and changed through LVM.
+        if (auto fast = fast_noop_state(spec_, writer_)) {
+            state_ = std::move(*fast);
+        } else {
+            check_file_kinds(spec_, session_.profile_dir(), writer_);  // before LVM scans devices
+            log(LogCategory::setup, LogLevel::debug, "reading the system's state");
+            state_ = read_state(session_, spec_);
+        }
         ApplyResult result;
         result.plan = build_plan(spec_, state_, writer_);
         log(LogCategory::setup, LogLevel::debug, "plan built");

@@ -2,6 +2,7 @@
 // context one run works in.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,6 +125,17 @@ std::optional<lvm::VgReport> find_vg(lvm::Session& session, const VgName& vg);
 
 /// Reads devices, VG, LVs and the profile directory.
 SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec);
+
+/// Where read_state_from() gets LVM's view: the session's reports, or the hot path's
+/// (fast_status.hpp) that say what those reports would.
+struct StateSource {
+    std::function<lvm::PvsAndVgs(const std::vector<lvm::DevicePath>&)> pvs_with_vgs;
+    std::function<std::vector<lvm::LvReport>()> lvs;
+    std::function<std::string()> profile_dir;
+};
+
+/// read_state() with LVM's view from @p source; the devices are probed the same way.
+SystemState read_state_from(const ThinPoolSpec& spec, const StateSource& source);
 
 /// Checks root, device-mapper, the thin-pool target, thin_check and dmeventd.
 void check_environment(const ThinPoolSpec& spec);

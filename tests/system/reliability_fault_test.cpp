@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include "catch_compat.hpp"
+#include "system/fast_path_check.hpp"
 
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/dm.hpp"
@@ -214,6 +215,9 @@ void interrupt_each_step(bool power_cut) {
             const bool vg_absent = check.output.find("not found") != std::string::npos;
             CHECK((check.exit_code == 0 || vg_absent));
         }
+        // The half-built state: the hot path either declines or says what LVM says.
+        (void)lvmkit::test::fast_status_agrees(spec);
+        CHECK_FALSE(lvmkit::test::fast_noop_agrees(spec));  // there is work to resume
         const auto result = setup::apply(spec);
         CHECK(setup::verify(spec).empty());
         CHECK(setup::apply(spec).nothing_to_do);
