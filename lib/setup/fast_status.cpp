@@ -7,6 +7,7 @@
 extern "C" {
 #include <libdevmapper-event.h>
 }
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -97,15 +98,54 @@ bool starts_with(const std::string& text, const std::string& prefix) {
 
 // The VG on the spec's devices: every device a PV with metadata, every copy the same VG and
 // seqno, the VG's PVs exactly those devices.
+struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+// The devices LVM scans when the spec names none (`status` without --device): every block
+// device with a size that is not one of LVM's own LVs (devices/scan_lvs=0).
+std::vector<std::string> scanned_devices() {
+    std::vector<std::string> out;
+    const std::unique_ptr<DIR, DirCloser> dir(::opendir("/sys/class/block"));
+    if (!dir)
+        return out;
+    while (const dirent* entry = ::readdir(dir.get())) {
+        const std::string name = entry->d_name;
+        if (name.empty() || name[0] == '.')
+            continue;
+        std::uint64_t sectors = 0;
+        std::ifstream("/sys/class/block/" + name + "/size") >> sectors;
+        std::string uuid;
+        std::getline(std::ifstream("/sys/class/block/" + name + "/dm/uuid"), uuid);
+        if (sectors > 0 && !starts_with(uuid, "LVM-"))
+            out.push_back("/dev/" + name);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 std::optional<md::VgMetadata> read_vg(const ThinPoolSpec& spec, std::string& why,
                                       std::map<std::string, std::string>& device_of_pv) {
     std::optional<md::VgMetadata> vg;
     std::string first_text;
     std::set<std::string> device_pvs;
-    for (const auto& device : spec.devices) {
+    const bool named = !spec.devices.empty();
+    for (const auto& device : named ? spec.devices : scanned_devices()) {
         const auto pv = md::read_pv_metadata_file(device);
         if (!pv || !pv->text) {
+            if (!named)
+                continue;  // not a PV, an orphan, or unreadable: the PV check below decides
             why = device + ": no readable PV metadata with a VG";
+            return std::nullopt;
+        }
+        if (!named) {
+            const auto other = md::vg_from_text(*pv->text);
+            if (other && other->name != spec.vg.str())
+                continue;  // another VG's PV
+        }
+        if (device_pvs.count(pv->pv_uuid) != 0) {
+            why = "two devices carry PV " + pv->pv_uuid + " (" + device_of_pv[pv->pv_uuid] + ", " +
+                  device + ")";
             return std::nullopt;
         }
         device_pvs.insert(pv->pv_uuid);
@@ -132,7 +172,8 @@ std::optional<md::VgMetadata> read_vg(const ThinPoolSpec& spec, std::string& why
     for (const auto& pv : vg->pvs)
         vg_pvs.insert(undashed(pv.id));
     if (vg_pvs != device_pvs) {
-        why = "the VG's PVs are not exactly the spec's devices";
+        why = named ? "the VG's PVs are not exactly the spec's devices"
+                    : "the VG's PVs are not all found on this host's block devices";
         return std::nullopt;
     }
     return vg;
@@ -255,8 +296,9 @@ std::optional<FastReports> fast_reports(const ThinPoolSpec& spec) {
     if (!spec.monitor)
         return fall_back("monitoring is off for this spec");
     const std::string dir = system_dir();
-    if (const std::string why = lvm_config_blocks_fast_path(dir, !spec.use_existing_vg);
-        !why.empty())
+    // session_for() sets devices/filter to the spec's devices when it names any (scan_only).
+    const bool own_filter = !spec.use_existing_vg && !spec.devices.empty();
+    if (const std::string why = lvm_config_blocks_fast_path(dir, own_filter); !why.empty())
         return fall_back(why);
     std::string why;
     std::map<std::string, std::string> device_of_pv;

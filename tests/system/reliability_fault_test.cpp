@@ -217,7 +217,8 @@ void interrupt_each_step(bool power_cut) {
         }
         // The half-built state: the hot path either declines or says what LVM says.
         (void)lvmkit::test::fast_status_agrees(spec);
-        CHECK_FALSE(lvmkit::test::fast_noop_agrees(spec));  // there is work to resume
+        // A kill late in a step can leave it done: then the no-op check must agree with LVM's.
+        (void)lvmkit::test::fast_noop_agrees(spec);
         const auto result = setup::apply(spec);
         CHECK(setup::verify(spec).empty());
         CHECK(setup::apply(spec).nothing_to_do);
