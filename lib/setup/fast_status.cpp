@@ -311,7 +311,7 @@ std::optional<FastReports> fast_reports(const ThinPoolSpec& spec) {
     const std::string lv_prefix = "LVM-" + undashed(vg->id) + undashed(pool->id);
     if (!pool_active(spec, lv_prefix))
         return fall_back("the pool is not active");
-    if (!process_running("dmeventd"))
+    if (!dmeventd_running())
         return fall_back("dmeventd is not running");
     const auto monitored = registered_with_dmeventd(lv_prefix + "-tpool");
     if (!monitored)

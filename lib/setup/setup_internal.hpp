@@ -109,6 +109,10 @@ std::string when_full_decision(const ThinPoolSpec& spec);
 /// seg_monitor only says the pool is registered; dockerd: a running Docker holds the pool.
 bool process_running(const std::string& name);
 
+/// process_running("dmeventd"), first through dmeventd's pid file (/run/dmeventd.pid, its
+/// process's comm): two reads instead of a scan of /proc on the hot paths; the scan otherwise.
+bool dmeventd_running();
+
 /// status()'s advice (setup_advice.cpp): what each state that needs an administrator means,
 /// and the command that fixes it.
 std::vector<Advice> advice_for(const ThinPoolSpec& spec, const PoolStatus& status);

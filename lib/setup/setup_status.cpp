@@ -272,7 +272,7 @@ PoolStatus status_from(const ThinPoolSpec& spec, lvm::Session& session, ProfileD
         return out;
     out.exists = true;
     // Registered with a dmeventd that is gone: nothing will extend the pool.
-    out.dmeventd_missing = pool->monitored && !internal::process_running("dmeventd");
+    out.dmeventd_missing = pool->monitored && !internal::dmeventd_running();
     out.monitored = pool->monitored && !out.dmeventd_missing;
     out.when_full = pool->when_full;
     out.profile = pool->profile;
