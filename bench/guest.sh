@@ -11,12 +11,14 @@ if [[ $mode == quick ]]; then
 	status=(--foreign 0,8 --calls 100,3)
 	dm_status=(100 3)
 	blockdev=(3)
+	hot=(--rounds 1 --calls 2)
 else
 	seed_growth=(--rounds 5 --grid 0:1,16:1,64:1,128:1)
 	seed_pvs=(--rounds 3 --grid 0:4,0:16)
 	status=(--foreign 0,16,64,128 --calls 1000,20)
 	dm_status=(1000 20)
 	blockdev=(50)
+	hot=(--rounds 7 --calls 20)
 fi
 
 bench() { # name binary args...
@@ -35,6 +37,8 @@ echo "=== GUEST cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 bench lvm_seed "$build/bench/bench-lvm_seed" "${seed_growth[@]}"
 bench lvm_seed_pvs "$build/bench/bench-lvm_seed" "${seed_pvs[@]}"
 bench pool_status "$build/bench/bench-pool_status" "${status[@]}"
+bench hot_paths "$build/bench/bench-hot_paths" --cli "$build/examples/lvmkit-docker/lvmkit-docker" \
+	"${hot[@]}"
 bench dm_status "$build/bench/bench-dm_status" "${dm_status[@]}"
 bench blockdev "$build/bench/bench-blockdev" "${blockdev[@]}"
 bench config "$build/bench/bench-config"

@@ -16,7 +16,8 @@ import statistics
 import sys
 
 # What bench/guest.sh runs; one missing from the log (a guest crash) counts as failed.
-EXPECTED = ["lvm_seed", "lvm_seed_pvs", "pool_status", "dm_status", "blockdev", "config"]
+EXPECTED = ["lvm_seed", "lvm_seed_pvs", "pool_status", "hot_paths", "dm_status", "blockdev",
+            "config"]
 # The least a setup with the seed's end state writes to a 4 GiB PV (bench/lvm_floor.sh, peer
 # "three": vgcreate, one lvcreate --type thin-pool, lvchange --metadataprofile).
 FLOOR_WRITE_KIB = 905
@@ -132,6 +133,45 @@ def targets(setup, status):
     return out
 
 
+def hot_targets(peers, ratios):
+    """Issue 27's goals from bench-hot_paths: medians of per-round ratios."""
+    out = []
+    for name, goal, better in (("lvs / cli_setup", 3.0, "ge"), ("lvs / cli_status", 3.0, "ge"),
+                               ("cli_setup / dmsetup", 1.5, "le"),
+                               ("cli_status / dmsetup", 1.5, "le"),
+                               ("lvs / lib_check", 100.0, "ge")):
+        r = ratios.get(name)
+        if r:
+            met = r["median"] >= goal if better == "ge" else r["median"] <= goal
+            out.append({"target": name, "value": r["median"], "goal": goal, "better": better,
+                        "met": met, "detail": f"{r['min']:.2f}-{r['max']:.2f}x over rounds"})
+    return out
+
+
+def hot_markdown(result):
+    peers, ratios = result.get("hot_peers", []), result.get("hot_ratios", {})
+    if not peers:
+        return []
+    lines = ["", "## Hot paths: the boot re-run and status (issue 27)", "",
+             "Processes alternating in each round; library calls in-process (median of the round's "
+             "calls).", "", "| target | measured (median of per-round ratios) | goal | met |",
+             "|---|---|---|---|"]
+    for t in result.get("hot_targets", []):
+        goal = (">= " if t["better"] == "ge" else "<= ") + f"{t['goal']}x"
+        lines.append(f"| {t['target']} | {t['value']:.2f}x ({t['detail']}) | {goal} | "
+                     f"{'met' if t['met'] else 'MISSED'} |")
+    lines += ["", "| peer | wall ms, median (min-max) | CPU ms | peak RSS MiB |", "|---|---|---|---|"]
+    for e in peers:
+        cpu = f"{e['cpu_s'] * 1e3:.0f}" if "cpu_s" in e else "-"
+        rss = f"{e['rss_mib']:.1f}" if "rss_mib" in e else "-"
+        lines.append(f"| {e['peer']} | {e['median_s'] * 1e3:.2f} ({e['min_s'] * 1e3:.2f}-"
+                     f"{e['max_s'] * 1e3:.2f}) | {cpu} | {rss} |")
+    lines += ["", "| ratio | median (min-max) |", "|---|---|"]
+    for name, r in sorted(ratios.items()):
+        lines.append(f"| {name} | {r['median']:.2f}x ({r['min']:.2f}-{r['max']:.2f}) |")
+    return lines
+
+
 def markdown(result, analysis):
     lines = [f"# lvmkit benchmarks ({result['mode']})", "",
              f"Measured {result['date']} on {result['machine']}; guest: "
@@ -172,6 +212,7 @@ def markdown(result, analysis):
         lines.append(f"| {e['foreign']} ({e['foreign_labelled']}) | {e['peer']} | {e['calls']} | "
                      f"{e['median_s'] * 1e3:.3f} ms ({e['min_s'] * 1e3:.3f}-"
                      f"{e['max_s'] * 1e3:.3f}) | {ratio:.0f}x |")
+    lines += hot_markdown(result)
     lines += ["", "## Programs", "", "| program | exit | guest s |", "|---|---|---|"]
     for name, p in result["programs"].items():
         secs = f"{p['ms'] / 1000:.0f}" if p["ms"] is not None else "-"
@@ -192,10 +233,14 @@ def main():
     records = [r for p in programs.values() for r in p["records"]]
     setup = setup_summaries([r for r in records if r["bench"] == "setup"])
     status = [r for r in records if r["bench"] == "status"]
+    hot_peers = [r for r in records if r["bench"] == "hot_paths"]
+    hot_ratios = {r["ratio"]: r for r in records if r["bench"] == "hot_paths_ratio"}
     result = {
         "mode": name, "machine": machine,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "guest": guest, "setup": setup, "status": status, "targets": targets(setup, status),
+        "hot_peers": hot_peers, "hot_ratios": hot_ratios,
+        "hot_targets": hot_targets(hot_peers, hot_ratios),
         "programs": {n: {"rc": p["rc"], "ms": p["ms"], "completed": completed(n, p),
                          "text": [t for t in p["text"] if not t.startswith("JSON ")]}
                      for n, p in programs.items()},

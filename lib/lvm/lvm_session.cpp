@@ -6,9 +6,13 @@
 // So: lvm2_init runs on a helper thread (no stream reopening), and every call saves and restores
 // umask, locale, M_MMAP_MAX, signal dispositions and mask, with the log callback installed only
 // for the duration of the call.
+// liblvm2cmd is loaded with dlopen on the first command, not linked: it and its dependencies
+// (libsystemd, libgcrypt, lz4/lzma/zstd, libaio, libdevmapper-event, ...) are most of a process's
+// start-up, and the hot paths (the no-op check, status) never run an LVM command (issue 27).
 #include "lvm/lvm_session.hpp"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <libdevmapper.h>
 #include <lvm2cmd.h>
 #include <malloc.h>
@@ -36,6 +40,44 @@ void* g_handle = nullptr;
 RunResult* g_current = nullptr;  // the run collecting messages; guarded by libdm_mutex
 RunInterceptor g_interceptor;
 std::set<int> g_fds_before_init;
+
+/// The four liblvm2cmd entry points lvmkit uses, resolved once from the dlopen'ed library.
+struct Lvm2Cmd {
+    decltype(&::lvm2_init) init = nullptr;
+    decltype(&::lvm2_run) run = nullptr;
+    decltype(&::lvm2_exit) exit = nullptr;
+    decltype(&::lvm2_log_fn) log_fn = nullptr;
+};
+
+template <typename Fn>
+void resolve(void* library, const char* name, Fn& into) {
+    into = reinterpret_cast<Fn>(::dlsym(library, name));
+    if (into == nullptr)
+        throw Error(Errc::lvm_failed, "load liblvm2cmd", LVMKIT_LVM2CMD_SONAME,
+                    std::string("no symbol ") + name);
+}
+
+/// Loads liblvm2cmd on first use; never unloaded (it registers exit-time state). Callers hold
+/// libdm_mutex. @throws Error(lvm_failed) naming the library when it is missing or incomplete.
+const Lvm2Cmd& lvm2cmd() {
+    static Lvm2Cmd api;
+    if (api.init != nullptr)
+        return api;
+    void* library = ::dlopen(LVMKIT_LVM2CMD_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+        const char* why = ::dlerror();
+        throw Error(Errc::lvm_failed, "load liblvm2cmd", LVMKIT_LVM2CMD_SONAME,
+                    std::string(why != nullptr ? why : "dlopen failed") +
+                        " (install LVM's command library: liblvm2cmd)");
+    }
+    Lvm2Cmd loaded;
+    resolve(library, "lvm2_init", loaded.init);
+    resolve(library, "lvm2_run", loaded.run);
+    resolve(library, "lvm2_exit", loaded.exit);
+    resolve(library, "lvm2_log_fn", loaded.log_fn);
+    api = loaded;
+    return api;
+}
 
 std::set<int> open_fds() {
     std::set<int> fds;
@@ -87,10 +129,10 @@ class ProcessStateGuard {
         for (int sig = 1; sig < NSIG && sig < static_cast<int>(actions_.size()); ++sig)
             saved_[static_cast<std::size_t>(sig)] =
                 ::sigaction(sig, nullptr, &actions_[static_cast<std::size_t>(sig)]) == 0;
-        lvm2_log_fn(lvmkit_lvm_log);
+        lvm2cmd().log_fn(lvmkit_lvm_log);
     }
     ~ProcessStateGuard() {
-        lvm2_log_fn(nullptr);
+        lvm2cmd().log_fn(nullptr);
         ::umask(umask_);
         if (!locale_.empty())
             std::setlocale(LC_ALL, locale_.c_str());
@@ -117,7 +159,7 @@ void* create_handle() {
     g_fds_before_init = open_fds();
     void* handle = nullptr;
     // Off the main thread, create_toolcontext() leaves stdin/stdout and their buffering alone.
-    std::thread init([&handle] { handle = lvm2_init(); });
+    std::thread init([&handle] { handle = lvm2cmd().init(); });
     init.join();
     if (handle == nullptr)
         throw Error(Errc::lvm_failed, "initialise liblvm2cmd", "",
@@ -132,8 +174,8 @@ void release_handle(bool quiet) noexcept {
     {
         ProcessStateGuard guard;
         if (quiet)
-            lvm2_log_fn(nullptr);
-        lvm2_exit(g_handle);
+            lvm2cmd().log_fn(nullptr);
+        lvm2cmd().exit(g_handle);
         g_handle = nullptr;
         // liblvm2cmd leaves libdevmapper's control fd open; close it (it reopens on demand).
         dm_lib_release();
@@ -170,7 +212,7 @@ RunResult run_lvm(const std::string& command_line) {
             g_handle = create_handle();
         lvmkit::log(LogCategory::lvm, LogLevel::debug, "lvm2_run: " + command_line);
         ::mallopt(M_MMAP_MAX, 0);  // what LVM's memory locking expects while it runs
-        result.return_code = lvm2_run(g_handle, command_line.c_str());
+        result.return_code = lvm2cmd().run(g_handle, command_line.c_str());
     } catch (...) {
         g_current = nullptr;
         throw;

@@ -86,6 +86,18 @@ bool process_running(const std::string& wanted) {
     return false;
 }
 
+bool dmeventd_running() {
+    std::ifstream pid_file("/run/dmeventd.pid");
+    long pid = 0;
+    if (pid_file >> pid && pid > 0) {
+        std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+        std::string name;
+        if (std::getline(comm, name) && name == "dmeventd")
+            return true;
+    }
+    return process_running("dmeventd");
+}
+
 std::vector<Advice> advice_for(const ThinPoolSpec& spec, const PoolStatus& status) {
     const std::string pool = spec.vg.str() + "/" + spec.pool.str();
     std::vector<Advice> out;

@@ -19,6 +19,7 @@
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/fast_status.hpp"
 #include "setup/grow_internal.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
@@ -87,9 +88,19 @@ class Run {
 
     ApplyResult execute() {
         const auto start = Clock::now();
-        check_file_kinds(spec_, session_.profile_dir(), writer_);  // before LVM scans the devices
-        log(LogCategory::setup, LogLevel::debug, "reading the system's state");
-        state_ = read_state(session_, spec_);
+        // The boot re-run's hot path: nothing to do, seen without liblvm2cmd (fast_status.hpp);
+        // anything else is read, decided and changed through LVM.
+        // A grow (planner_) is about to change the VG: it reads it through LVM.
+        std::optional<SystemState> fast;
+        if (!planner_)
+            fast = fast_noop_state(spec_, writer_);
+        if (fast) {
+            state_ = std::move(*fast);
+        } else {
+            check_file_kinds(spec_, session_.profile_dir(), writer_);  // before LVM scans devices
+            log(LogCategory::setup, LogLevel::debug, "reading the system's state");
+            state_ = read_state(session_, spec_);
+        }
         ApplyResult result;
         result.plan =
             planner_ ? planner_(spec_, state_, writer_) : build_plan(spec_, state_, writer_);

@@ -2,6 +2,7 @@
 // context one run works in.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,10 @@ std::string when_full_decision(const ThinPoolSpec& spec);
 /// seg_monitor only says the pool is registered; dockerd: a running Docker holds the pool.
 bool process_running(const std::string& name);
 
+/// process_running("dmeventd"), first through dmeventd's pid file (/run/dmeventd.pid, its
+/// process's comm): two reads instead of a scan of /proc on the hot paths; the scan otherwise.
+bool dmeventd_running();
+
 /// status()'s advice (setup_advice.cpp): what each state that needs an administrator means,
 /// and the command that fixes it.
 std::vector<Advice> advice_for(const ThinPoolSpec& spec, const PoolStatus& status);
@@ -138,6 +143,19 @@ Advice devices_file_advice(const std::vector<std::string>& pvs, const std::strin
 
 /// Reads devices, VG, LVs and the profile directory.
 SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec);
+
+/// Where read_state_from() gets LVM's view: the session's reports, or the hot path's
+/// (fast_status.hpp) that say what those reports would.
+struct StateSource {
+    std::function<lvm::PvsAndVgs(const std::vector<lvm::DevicePath>&)> pvs_with_vgs;
+    std::function<std::vector<lvm::LvReport>()> lvs;
+    std::function<std::string()> profile_dir;
+    /// LVM's devices-file mode and file (read through LVM; the hot path knows it is off).
+    std::function<lvmkit::internal::DevicesFileState()> devices_file;
+};
+
+/// read_state() with LVM's view from @p source; the devices are probed the same way.
+SystemState read_state_from(const ThinPoolSpec& spec, const StateSource& source);
 
 /// Checks root, device-mapper, the thin-pool target, thin_check and dmeventd.
 void check_environment(const ThinPoolSpec& spec);

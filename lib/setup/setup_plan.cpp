@@ -19,6 +19,7 @@
 #include "lvmkit/docker_config.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/fast_status.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 #include "setup/vg_identity.hpp"
@@ -309,6 +310,17 @@ lvm::Session session_for(const ThinPoolSpec& spec) {
 }
 
 SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
+    return read_state_from(spec, StateSource{
+                                     [&](const std::vector<lvm::DevicePath>& paths) {
+                                         return session.pvs_with_vgs(paths);
+                                     },
+                                     [&] { return session.lvs(spec.vg); },
+                                     [&] { return session.profile_dir(); },
+                                     [] { return lvmkit::internal::read_devices_file_state(); },
+                                 });
+}
+
+SystemState read_state_from(const ThinPoolSpec& spec, const StateSource& source) {
     SystemState state;
     state.pool_name = spec.pool.str();
     // Probe every device once, before LVM sees any: a missing path or a non-block file gets its
@@ -322,7 +334,7 @@ SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
         check_not_lvm_lv(device);
     // One pvs report says what pvs and vgs would: one device scan instead of two.
     std::vector<lvm::DevicePath> paths(spec.devices.begin(), spec.devices.end());
-    const auto report = session.pvs_with_vgs(paths);
+    const auto report = source.pvs_with_vgs(paths);
     for (std::size_t i = 0; i < spec.devices.size(); ++i)
         state.devices.push_back(judge_device(spec, spec.devices[i], verdicts[i], report.pvs));
     for (const auto& vg : report.vgs)
@@ -333,9 +345,9 @@ SystemState read_state(lvm::Session& session, const ThinPoolSpec& spec) {
         throw Error(Errc::not_found, kPreflight, "VG " + spec.vg.str(),
                     "the volume group to take space from does not exist");
     if (state.vg)
-        state.lvs = session.lvs(spec.vg);
-    state.profile_dir = session.profile_dir();
-    state.devices_file = lvmkit::internal::read_devices_file_state();
+        state.lvs = source.lvs();
+    state.profile_dir = source.profile_dir();
+    state.devices_file = source.devices_file();
     return state;
 }
 
@@ -522,6 +534,9 @@ Plan plan(const ThinPoolSpec& spec) {
     // A target root that is no directory is refused before LVM is asked anything, a FIFO or a
     // device among the files before LVM scans the devices.
     const FileWriter writer{TargetRoot(spec.target_root)};
+    // The boot re-run's hot path: nothing to do, seen without liblvm2cmd (fast_status.hpp).
+    if (const auto state = internal::fast_noop_state(spec, writer))
+        return internal::build_plan(spec, *state, writer);
     auto session = internal::session_for(spec);
     internal::check_file_kinds(spec, session.profile_dir(), writer);
     const auto state = internal::read_state(session, spec);

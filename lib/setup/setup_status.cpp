@@ -10,6 +10,7 @@
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
+#include "setup/fast_status.hpp"
 #include "setup/pool_contents_read.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
@@ -45,10 +46,11 @@ void read_usage(const ThinPoolSpec& spec, PoolStatus& out) {
     }
 }
 
-void read_profile(const ThinPoolSpec& spec, lvm::Session& session, PoolStatus& out) {
+template <typename ProfileDir>
+void read_profile(const ThinPoolSpec& spec, ProfileDir&& profile_dir, PoolStatus& out) {
     if (out.profile.empty())
         return;
-    const auto text = FileWriter().read(profile_path(session.profile_dir(), out.profile));
+    const auto text = FileWriter().read(profile_path(profile_dir(), out.profile));
     if (!text)
         return;
     const LvmProfile profile = parse_profile(out.profile, *text);
@@ -268,13 +270,18 @@ std::vector<Step> teardown_steps(const ThinPoolSpec& spec) {
 
 }  // namespace internal
 
-PoolStatus status(const ThinPoolSpec& spec) {
-    auto session = internal::session_for(spec);
+namespace internal {
+namespace {
+
+// status() from the VG and LV reports, LVM's (the full path) or the hot path's (fast_status.hpp):
+// the same code either way, so the two answers can only differ in their inputs.
+template <typename ProfileDir, typename DevicesFile>
+PoolStatus status_from(const ThinPoolSpec& spec, lvm::Session& session, ProfileDir&& profile_dir,
+                       DevicesFile&& devices_file_state, const lvm::VgReport* vg,
+                       const std::vector<lvm::LvReport>& lvs) {
     PoolStatus out;
-    const auto vg = internal::find_vg(session, spec.vg);
-    if (!vg)
+    if (vg == nullptr)
         return out;
-    const auto lvs = session.lvs(spec.vg);
     const lvm::LvReport* pool = nullptr;
     for (const auto& lv : lvs)
         if (lv.name == spec.pool.str() && lv.segment_type == "thin-pool")
@@ -283,7 +290,7 @@ PoolStatus status(const ThinPoolSpec& spec) {
         return out;
     out.exists = true;
     // Registered with a dmeventd that is gone: nothing will extend the pool.
-    out.dmeventd_missing = pool->monitored && !internal::process_running("dmeventd");
+    out.dmeventd_missing = pool->monitored && !internal::dmeventd_running();
     out.monitored = pool->monitored && !out.dmeventd_missing;
     out.when_full = pool->when_full;
     out.profile = pool->profile;
@@ -291,7 +298,7 @@ PoolStatus status(const ThinPoolSpec& spec) {
         internal::read_usage(spec, out);
     else
         out.mode = "inactive";
-    internal::read_profile(spec, session, out);
+    internal::read_profile(spec, profile_dir, out);
     out.contents = internal::read_pool_contents(spec, session, lvs);
     out.vg_free = vg->free;
     ResolvedSizes sizes;
@@ -304,7 +311,7 @@ PoolStatus status(const ThinPoolSpec& spec) {
     out.headroom =
         internal::compute_headroom(sizes, out.autoextend_threshold, out.autoextend_percent);
     internal::read_config_agreement(spec, out);
-    const auto devices_file = lvmkit::internal::read_devices_file_state();
+    const lvmkit::internal::DevicesFileState devices_file = devices_file_state();
     out.devices_file_mode = lvmkit::internal::to_string(devices_file.mode);
     out.pvs_not_in_devices_file = internal::pvs_not_in_devices_file(session, spec, devices_file);
     out.advice = internal::advice_for(spec, out);
@@ -312,6 +319,38 @@ PoolStatus status(const ThinPoolSpec& spec) {
         out.advice.push_back(
             internal::devices_file_advice(out.pvs_not_in_devices_file, devices_file.path));
     return out;
+}
+
+}  // namespace
+
+PoolStatus full_status(const ThinPoolSpec& spec) {
+    auto session = session_for(spec);
+    const auto vg = find_vg(session, spec.vg);
+    const auto lvs = vg ? session.lvs(spec.vg) : std::vector<lvm::LvReport>{};
+    return status_from(
+        spec, session, [&session] { return session.profile_dir(); },
+        [] { return lvmkit::internal::read_devices_file_state(); }, vg ? &*vg : nullptr, lvs);
+}
+
+std::optional<PoolStatus> fast_status(const ThinPoolSpec& spec) {
+    auto reports = fast_reports(spec);
+    if (!reports)
+        return std::nullopt;
+    // Never asked: the fast path answers only for an active pool, whose contents are read from
+    // the kernel, and knows the profile directory.
+    auto session = session_for(spec);
+    // fast_reports() answers only when no devices file is in use: the mode is off.
+    return status_from(
+        spec, session, [&reports] { return reports->profile_dir; },
+        [] { return lvmkit::internal::DevicesFileState{}; }, &reports->vg, reports->lvs);
+}
+
+}  // namespace internal
+
+PoolStatus status(const ThinPoolSpec& spec) {
+    if (auto fast = internal::fast_status(spec))
+        return std::move(*fast);
+    return internal::full_status(spec);
 }
 
 void teardown(const ThinPoolSpec& spec, const TeardownOptions& options) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include "catch_compat.hpp"
+#include "system/fast_path_check.hpp"
 
 #include "internal/thin_metadata.hpp"
 #include "lvm/lvm_session.hpp"
@@ -197,6 +198,7 @@ TEST_CASE("pool contents: teardown refuses a pool holding a runtime's thin devic
     const std::string active = "rtpool-rt-0";
 
     // An empty pool holds nothing: teardown must still work on a fresh setup.
+    CHECK(lvmkit::test::fast_status_agrees(spec));
     const auto empty = setup::status(spec).contents;
     CHECK_FALSE(empty.holds_anything());
     CHECK(empty.thin_devices == std::size_t{0});
@@ -207,6 +209,7 @@ TEST_CASE("pool contents: teardown refuses a pool holding a runtime's thin devic
     const std::string sum = runtime_devices(pool, active);
 
     // status reads the pool itself: the same ids thin_ls finds, the data, the device on top.
+    CHECK(lvmkit::test::fast_status_agrees(spec));
     const auto contents = setup::status(spec).contents;
     INFO(contents.summary());
     CHECK(contents.holds_anything());
@@ -320,6 +323,9 @@ TEST_CASE("pool contents: an inactive pool's thin devices are read through its m
     CHECK(contents.kernel_transaction_id == 1);
     CHECK(contents.holds_anything());
     CHECK_FALSE(pool_active("inact"));
+    CHECK_FALSE(dm_device_exists("inact-thinpool_tmeta"));
+    // The hot path does not answer for an inactive pool: LVM's component activation is needed.
+    CHECK_FALSE(lvmkit::test::fast_status_agrees(spec));
     CHECK_FALSE(dm_device_exists("inact-thinpool_tmeta"));
 
     std::size_t reports = 0;

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include "catch_compat.hpp"
+#include "system/fast_path_check.hpp"
 
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/dm.hpp"
@@ -214,6 +215,10 @@ void interrupt_each_step(bool power_cut) {
             const bool vg_absent = check.output.find("not found") != std::string::npos;
             CHECK((check.exit_code == 0 || vg_absent));
         }
+        // The half-built state: the hot path either declines or says what LVM says.
+        (void)lvmkit::test::fast_status_agrees(spec);
+        // A kill late in a step can leave it done: then the no-op check must agree with LVM's.
+        (void)lvmkit::test::fast_noop_agrees(spec);
         const auto result = setup::apply(spec);
         CHECK(setup::verify(spec).empty());
         CHECK(setup::apply(spec).nothing_to_do);

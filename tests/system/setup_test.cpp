@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include "catch_compat.hpp"
+#include "system/fast_path_check.hpp"
 
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/dm.hpp"
@@ -158,7 +159,9 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
             CHECK((step.skipped || step.kind == setup::StepKind::probe));
         CHECK(read_text(root.path() + "/etc/docker/daemon.json") == daemon);
     }
-    {  // status reads the pool from the kernel
+    {  // status reads the pool from the kernel; the hot path answers, as LVM would
+        CHECK(lvmkit::test::fast_status_agrees(spec));
+        CHECK(lvmkit::test::fast_noop_agrees(spec));
         const auto status = setup::status(spec);
         INFO(status.to_text());
         CHECK(status.exists);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include "catch_compat.hpp"
+#include "system/fast_path_check.hpp"
 
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
@@ -89,6 +90,8 @@ void set_up_and_compare(std::uint64_t disk_bytes, setup::Layout layout, bool set
     CHECK(setup::verify(spec).empty());
     CHECK(setup::plan(spec).nothing_to_do());  // the policy's chunk is accepted on a re-run
 
+    CHECK(lvmkit::test::fast_status_agrees(spec));
+    CHECK(lvmkit::test::fast_noop_agrees(spec));
     const auto status = setup::status(spec);
     INFO(status.to_text());
     CHECK(status.mode == "rw");

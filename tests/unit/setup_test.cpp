@@ -224,13 +224,26 @@ TEST_CASE("setup: every step kind is listed once with a stable name", "[setup]")
     for (const auto kind : all_step_kinds)
         names.emplace_back(to_string(kind));
     // Names are an interface (plan --json, progress, LVMKIT_DOCKER_PAUSE_AFTER_STEP): append only.
-    CHECK(names == std::vector<std::string>{
-                       "probe", "wipe", "create_pv", "create_vg", "create_data_lv",
-                       "create_metadata_lv", "convert_to_pool", "write_profile", "attach_profile",
-                       "enable_monitoring", "write_daemon_config", "backup_graph_dir",
-                       "remove_pool", "remove_vg", "remove_pv_labels", "remove_profile",
-                       "remove_daemon_config", "grow_metadata", "grow_data",
-                       "record_devices_file"});
+    CHECK(names == std::vector<std::string>{"probe",
+                                            "wipe",
+                                            "create_pv",
+                                            "create_vg",
+                                            "create_data_lv",
+                                            "create_metadata_lv",
+                                            "convert_to_pool",
+                                            "write_profile",
+                                            "attach_profile",
+                                            "enable_monitoring",
+                                            "write_daemon_config",
+                                            "backup_graph_dir",
+                                            "remove_pool",
+                                            "remove_vg",
+                                            "remove_pv_labels",
+                                            "remove_profile",
+                                            "remove_daemon_config",
+                                            "grow_metadata",
+                                            "grow_data",
+                                            "record_devices_file"});
     for (const auto kind : all_step_kinds)
         CHECK(is_teardown_step(kind) == (std::string(to_string(kind)).rfind("remove_", 0) == 0));
 }
