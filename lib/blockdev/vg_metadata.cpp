@@ -286,6 +286,10 @@ std::optional<VgMetadata> vg_from_text(std::string_view text) {
             lv.name = lv_name;
             lv.id = lv_section.text("id").value_or("");
             lv.status = lv_section.strings("status");
+            // LVM writes its "compatible" flags (ERROR_WHEN_FULL among them: lvm2 format_text/
+            // flags.c) into `flags`, not `status`; the system suite's out-of-space test found it.
+            const auto flags = lv_section.strings("flags");
+            lv.status.insert(lv.status.end(), flags.begin(), flags.end());
             lv.profile = lv_section.text("profile").value_or("");
             const auto segment_count = unsigned_number(lv_section, "segment_count");
             if (lv.id.empty() || !segment_count || *segment_count == 0 ||

@@ -91,6 +91,11 @@ DevicesFileState devices_file_state(const DevicesFileSetting& setting, const std
 /// @throws Error(Errc::lvm_failed) when lvmconfig fails, Error(Errc::parse_error) as above.
 DevicesFileState read_devices_file_state();
 
+/// The state read_devices_file_state() gives when the setting is off, without asking LVM: for the
+/// hot path (fast_status.hpp), which answers only when neither lvm.conf nor lvmlocal.conf turns
+/// the setting on or names another file, and no devices directory exists.
+DevicesFileState devices_file_off_state();
+
 /// What setup does to the file for pool PVs not listed yet.
 enum class DevicesFileAction {
     none,             ///< off, or every pool PV listed

@@ -58,7 +58,8 @@ struct MetaSegment {
 
 struct MetaLv {
     std::string name, id, profile;
-    std::vector<std::string> status;  ///< READ, WRITE, VISIBLE, ERROR_WHEN_FULL, ...
+    std::vector<std::string>
+        status;  ///< `status` then `flags`: READ, WRITE, VISIBLE, ERROR_WHEN_FULL, ...
     std::vector<MetaSegment> segments;
     bool visible() const;
     bool has_status(const std::string& flag) const;

@@ -214,12 +214,24 @@ DevicesFileState devices_file_state(const DevicesFileSetting& setting, const std
     return state;
 }
 
+namespace {
+
+// LVM's cmd->system_dir: LVM_SYSTEM_DIR, else the built-in /etc/lvm.
+std::string lvm_system_dir() {
+    const char* dir = std::getenv("LVM_SYSTEM_DIR");
+    return dir && *dir ? dir : "/etc/lvm";
+}
+
+}  // namespace
+
 DevicesFileState read_devices_file_state() {
     const auto setting = parse_devices_file_setting(run_lvmconfig());
-    // LVM's cmd->system_dir: LVM_SYSTEM_DIR, else the built-in /etc/lvm.
-    const char* dir = std::getenv("LVM_SYSTEM_DIR");
-    return devices_file_state(setting,
-                              devices_file_path(dir && *dir ? dir : "/etc/lvm", setting.name));
+    return devices_file_state(setting, devices_file_path(lvm_system_dir(), setting.name));
+}
+
+DevicesFileState devices_file_off_state() {
+    const DevicesFileSetting off;
+    return devices_file_state(off, devices_file_path(lvm_system_dir(), off.name));
 }
 
 DevicesFileAction devices_file_action(const DevicesFileState& state,

@@ -368,7 +368,7 @@ std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileW
             StateSource{[&](const std::vector<lvm::DevicePath>&) { return reports->pvs_and_vgs; },
                         [&] { return reports->lvs; }, [&] { return reports->profile_dir; },
                         // fast_reports() answers only when no devices file is in use.
-                        [] { return lvmkit::internal::DevicesFileState{}; }});
+                        [] { return lvmkit::internal::devices_file_off_state(); }});
         if (!build_plan(spec, state, writer).nothing_to_do()) {
             log(LogCategory::setup, LogLevel::debug, "setup: there is work; asking LVM");
             return std::nullopt;

@@ -342,7 +342,7 @@ std::optional<PoolStatus> fast_status(const ThinPoolSpec& spec) {
     // fast_reports() answers only when no devices file is in use: the mode is off.
     return status_from(
         spec, session, [&reports] { return reports->profile_dir; },
-        [] { return lvmkit::internal::DevicesFileState{}; }, &reports->vg, reports->lvs);
+        [] { return lvmkit::internal::devices_file_off_state(); }, &reports->vg, reports->lvs);
 }
 
 }  // namespace internal
