@@ -25,11 +25,15 @@ namespace lvmkit::setup {
 
 /// The pool's and the VG's sizes before and after a grow.
 struct GrowSizes {
-    Bytes vg_before, vg_after;              ///< the VG's size
-    Bytes data_before, data_after;          ///< the pool's data
-    Bytes metadata_before, metadata_after;  ///< the pool's metadata
-    Bytes spare_before, spare_after;        ///< LVM's pool metadata spare
-    Bytes vg_free_after;                    ///< left free in the VG (autoextend's room)
+    Bytes vg_before;        ///< the VG's size before
+    Bytes vg_after;         ///< the VG's size after
+    Bytes data_before;      ///< the pool's data before
+    Bytes data_after;       ///< the pool's data after
+    Bytes metadata_before;  ///< the pool's metadata before
+    Bytes metadata_after;   ///< the pool's metadata after
+    Bytes spare_before;     ///< LVM's pool metadata spare before
+    Bytes spare_after;      ///< LVM's pool metadata spare after
+    Bytes vg_free_after;    ///< left free in the VG (autoextend's room)
 };
 
 /// The steps of a grow and the sizes it reaches.
