@@ -14,22 +14,6 @@ namespace {
 constexpr std::size_t kSectorSize = 512;
 constexpr std::size_t kMaxTextPrefix = 256;  // enough for "<name> {"
 constexpr int kMaxAreas = 16;                // lvm2 writes at most 2 metadata areas per PV
-constexpr char kMdaMagic[] = " LVM2 x[5A%r0N*>";
-constexpr std::uint32_t kRawLocnIgnored = 1;
-
-std::uint64_t le64(const char* p) {
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i)
-        v = (v << 8) | static_cast<unsigned char>(p[i]);
-    return v;
-}
-
-std::uint32_t le32(const char* p) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i)
-        v = (v << 8) | static_cast<unsigned char>(p[i]);
-    return v;
-}
 
 bool valid_vg_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||

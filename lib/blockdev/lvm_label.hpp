@@ -10,6 +10,25 @@
 
 namespace lvmkit::blockdev::internal {
 
+/// The magic of an LVM2 text metadata area header (lvm2 format_text/layout.h FMTT_MAGIC).
+inline constexpr char kMdaMagic[] = " LVM2 x[5A%r0N*>";
+/// raw_locn flag RAW_LOCN_IGNORED: the metadata area is ignored.
+inline constexpr std::uint32_t kRawLocnIgnored = 1;
+
+/// Little-endian integers as LVM writes its labels and metadata area headers.
+inline std::uint64_t le64(const char* p) {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i)
+        v = (v << 8) | static_cast<unsigned char>(p[i]);
+    return v;
+}
+inline std::uint32_t le32(const char* p) {
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i)
+        v = (v << 8) | static_cast<unsigned char>(p[i]);
+    return v;
+}
+
 /// Reads @p length bytes at @p offset into @p buffer; false on a short or failed read.
 using ReadAt = std::function<bool(std::uint64_t offset, std::size_t length, char* buffer)>;
 

@@ -17,31 +17,16 @@
 #include <array>
 #include <cstring>
 
+#include "blockdev/lvm_label.hpp"
 #include "internal/vg_metadata.hpp"
 
 namespace lvmkit::blockdev::internal {
 namespace {
 
 constexpr std::size_t kSector = 512;
-constexpr char kMdaMagic[] = " LVM2 x[5A%r0N*>";
 constexpr std::uint32_t kFmttVersion = 1;
-constexpr std::uint32_t kRawLocnIgnored = 1;
 constexpr int kMaxAreaEntries = 16;
 constexpr std::uint64_t kMaxTextSize = 1u << 20;
-
-std::uint64_t le64(const char* p) {
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i)
-        v = (v << 8) | static_cast<unsigned char>(p[i]);
-    return v;
-}
-
-std::uint32_t le32(const char* p) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i)
-        v = (v << 8) | static_cast<unsigned char>(p[i]);
-    return v;
-}
 
 std::uint32_t crc_of(const char* data, std::size_t size, std::uint32_t initial = kLvmInitialCrc) {
     return lvm_crc(initial, reinterpret_cast<const unsigned char*>(data), size);
