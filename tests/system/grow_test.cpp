@@ -68,29 +68,6 @@ Bytes lv_size(const std::string& vg, const std::string& lv) {
     return {};
 }
 
-// grow() in a child that SIGKILLs itself right before @p killed_before (a kill, not an error:
-// no rollback runs). Returns the wait status.
-int grow_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_before) {
-    lvm::release_session();
-    const pid_t child = ::fork();
-    if (child == 0) {
-        setup::ApplyOptions options;
-        options.before_step = [killed_before](setup::StepKind kind) {
-            if (kind == killed_before)
-                ::raise(SIGKILL);
-        };
-        try {
-            setup::grow(spec, options);
-        } catch (...) {
-            ::_exit(3);
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    return status;
-}
-
 // A process that writes files of random data into @p dir, each fsynced and its checksum
 // recorded, until stopped: the runtime's container, in the [system] suite's terms.
 class Writer {
@@ -285,7 +262,9 @@ TEST_CASE("grow: a new disk joins a seed pool while a writer runs; refusals, rol
     }
 
     {  // killed right before the data step: the next run resumes
-        const int status = grow_killed_before(grown, setup::StepKind::grow_data);
+        const int status = run_killed_before(
+            [](const setup::ThinPoolSpec& s, const setup::ApplyOptions& o) { setup::grow(s, o); },
+            grown, setup::StepKind::grow_data);
         CHECK(WIFSIGNALED(status));
         CHECK(lv_size(vg, "thinpool") == data_before);
         CHECK(lv_size(vg, "thinpool_tmeta") == plan.sizes.metadata_after);

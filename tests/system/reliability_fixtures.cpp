@@ -51,7 +51,9 @@ void StackedPv::delay_io(unsigned milliseconds) {
            dm::OtherTarget{"delay", loop_.path() + " 0 " + std::to_string(milliseconds)}}});
 }
 
-int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_before) {
+int run_killed_before(
+    const std::function<void(const setup::ThinPoolSpec&, const setup::ApplyOptions&)>& operation,
+    const setup::ThinPoolSpec& spec, setup::StepKind killed_before) {
     lvm::release_session();  // the child must not share liblvm2cmd's handle state
     const pid_t child = ::fork();
     if (child < 0)
@@ -63,7 +65,7 @@ int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_
                 ::raise(SIGKILL);
         };
         try {
-            setup::apply(spec, options);
+            operation(spec, options);
         } catch (...) {
             ::_exit(3);
         }
@@ -72,6 +74,12 @@ int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_
     int status = 0;
     ::waitpid(child, &status, 0);
     return status;
+}
+
+int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_before) {
+    return run_killed_before(
+        [](const setup::ThinPoolSpec& s, const setup::ApplyOptions& o) { setup::apply(s, o); },
+        spec, killed_before);
 }
 
 std::vector<setup::StepKind> steps_to_do(const setup::ThinPoolSpec& spec) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,8 +45,14 @@ class StackedPv {
 /// Steps of @p spec's plan that are still to do, probe excluded.
 std::vector<setup::StepKind> steps_to_do(const setup::ThinPoolSpec& spec);
 
-/// Runs setup::apply(@p spec) in a forked child that SIGKILLs itself right before step
-/// @p killed_before; returns the child's wait status (lvmkit's handle is released first).
+/// Runs @p operation (setup::apply or setup::grow) on @p spec in a forked child that SIGKILLs
+/// itself right before step @p killed_before; returns the child's wait status (lvmkit's handle
+/// is released first).
+int run_killed_before(
+    const std::function<void(const setup::ThinPoolSpec&, const setup::ApplyOptions&)>& operation,
+    const setup::ThinPoolSpec& spec, setup::StepKind killed_before);
+
+/// run_killed_before() with setup::apply.
 int apply_killed_before(const setup::ThinPoolSpec& spec, setup::StepKind killed_before);
 
 /// The first and last MiB of a device, to prove a refusal touched nothing.
