@@ -357,7 +357,8 @@ std::optional<FastReports> fast_reports(const ThinPoolSpec& spec) {
     return out;
 }
 
-std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileWriter& writer) {
+std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileWriter& writer,
+                                           Plan* plan) {
     try {
         auto reports = fast_reports(spec);
         if (!reports)
@@ -369,10 +370,13 @@ std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileW
                         [&] { return reports->lvs; }, [&] { return reports->profile_dir; },
                         // fast_reports() answers only when no devices file is in use.
                         [] { return lvmkit::internal::devices_file_off_state(); }});
-        if (!build_plan(spec, state, writer).nothing_to_do()) {
+        Plan built = build_plan(spec, state, writer);
+        if (!built.nothing_to_do()) {
             log(LogCategory::setup, LogLevel::debug, "setup: there is work; asking LVM");
             return std::nullopt;
         }
+        if (plan != nullptr)
+            *plan = std::move(built);
         log(LogCategory::setup, LogLevel::debug, "setup: nothing to do (read without LVM)");
         return state;
     } catch (const Error& e) {

@@ -535,8 +535,8 @@ Plan plan(const ThinPoolSpec& spec) {
     // device among the files before LVM scans the devices.
     const FileWriter writer{TargetRoot(spec.target_root)};
     // The boot re-run's hot path: nothing to do, seen without liblvm2cmd (fast_status.hpp).
-    if (const auto state = internal::fast_noop_state(spec, writer))
-        return internal::build_plan(spec, *state, writer);
+    if (Plan noop; internal::fast_noop_state(spec, writer, &noop))
+        return noop;
     auto session = internal::session_for(spec);
     internal::check_file_kinds(spec, session.profile_dir(), writer);
     const auto state = internal::read_state(session, spec);
