@@ -29,6 +29,14 @@ namespace internal {
 namespace {
 
 constexpr const char* kPreflight = "preflight";
+// What judge_device() reads of a device: its signatures (a partition table's among them), users,
+// kernel partitions and size; not the topology or the table's entries (issue 27: two of
+// libblkid's three probes of every re-run).
+constexpr blockdev::InspectOptions kSetupProbe = [] {
+    blockdev::InspectOptions options;
+    options.signatures_and_users_only = true;
+    return options;
+}();
 
 bool exists(const std::string& path) {
     return ::access(path.c_str(), F_OK) == 0;
@@ -327,7 +335,7 @@ SystemState read_state_from(const ThinPoolSpec& spec, const StateSource& source)
     // own error from blockdev rather than a generic one from LVM.
     std::vector<blockdev::Verdict> verdicts;
     for (const auto& device : spec.devices)
-        verdicts.push_back(blockdev::assess(device));
+        verdicts.push_back(blockdev::assess(device, kSetupProbe));
     log(LogCategory::setup, LogLevel::debug, "devices probed");
     check_distinct_devices(spec.devices);
     for (const auto& device : spec.devices)
