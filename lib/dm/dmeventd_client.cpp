@@ -180,8 +180,10 @@ std::optional<DmeventdRegistration> dmeventd_registration_at(const std::string& 
 
     const std::string id =
         std::to_string(::getpid()) + ":" + std::to_string(g_sequence.fetch_add(1) + 1000000);
-    const std::string data =
-        id + " " + dso + " " + uuid + " " + std::to_string(kEventAllErrors) + " 0";
+    // With its terminating NUL, counted in the size (libdevmapper-event sends dm_asprintf's
+    // length): dmeventd parses the text in place with strchr/strlen and adds none of its own.
+    const std::string data = id + " " + dso + " " + uuid + " " + std::to_string(kEventAllErrors) +
+                             " 0" + std::string(1, '\0');
     std::string message(8, '\0');
     const std::uint32_t header[2] = {htonl(kCmdGetRegisteredDevice),
                                      htonl(static_cast<std::uint32_t>(data.size()))};

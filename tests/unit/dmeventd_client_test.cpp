@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -89,6 +90,12 @@ TEST_CASE("dmeventd client: a reader that never answers gives no answer at the d
     CHECK(static_cast<unsigned char>(buffer[3]) == 4);  // the command word, big-endian
     const std::string data(buffer + 8, static_cast<std::size_t>(n) - 8);
     CHECK(data.find(std::string(kDso) + " " + kUuid + " 65280 0") != std::string::npos);
+    // dmeventd parses the text in place and adds no NUL: the request carries its own, counted.
+    const std::uint32_t size =
+        (static_cast<std::uint32_t>(static_cast<unsigned char>(buffer[6])) << 8) |
+        static_cast<unsigned char>(buffer[7]);
+    CHECK(size == data.size());
+    CHECK(data.back() == '\0');
 }
 
 TEST_CASE("dmeventd client: FIFOs others may write are not trusted", "[dmeventd]") {
