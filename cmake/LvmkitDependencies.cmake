@@ -19,10 +19,6 @@ _lvmkit_require(PKG_CONFIG_FOUND "pkg-config" "pkg-config" "pkgconf-pkg-config")
 pkg_check_modules(LVMKIT_DEVMAPPER QUIET IMPORTED_TARGET GLOBAL devmapper)
 _lvmkit_require(LVMKIT_DEVMAPPER_FOUND "libdevmapper (pkg-config 'devmapper')"
                 "libdevmapper-dev" "device-mapper-devel")
-# The status hot path asks dmeventd for a pool's registration itself (lib/setup/fast_status.cpp).
-pkg_check_modules(LVMKIT_DEVMAPPER_EVENT QUIET IMPORTED_TARGET GLOBAL devmapper-event)
-_lvmkit_require(LVMKIT_DEVMAPPER_EVENT_FOUND "libdevmapper-event (pkg-config 'devmapper-event')"
-                "libdevmapper-dev" "device-mapper-event-devel")
 pkg_check_modules(LVMKIT_BLKID QUIET IMPORTED_TARGET GLOBAL blkid)
 _lvmkit_require(LVMKIT_BLKID_FOUND "libblkid (pkg-config 'blkid')" "libblkid-dev" "libblkid-devel")
 

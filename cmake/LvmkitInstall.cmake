@@ -26,10 +26,10 @@ install(FILES
 
 # pkg-config: a static lvmkit needs its C libraries and toml++ on the link line.
 if(BUILD_SHARED_LIBS)
-  set(LVMKIT_PC_REQUIRES_PRIVATE "devmapper devmapper-event blkid")
+  set(LVMKIT_PC_REQUIRES_PRIVATE "devmapper blkid")
   set(LVMKIT_PC_LIBS_PRIVATE "-ldl")
 else()
-  set(LVMKIT_PC_REQUIRES_PRIVATE "devmapper devmapper-event blkid fmt tomlplusplus")
+  set(LVMKIT_PC_REQUIRES_PRIVATE "devmapper blkid fmt tomlplusplus")
   set(LVMKIT_PC_LIBS_PRIVATE "-ldl")
 endif()
 # prefix relative to the .pc file, so `cmake --install --prefix X` anywhere still works.

@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cli.hpp"
@@ -334,23 +335,14 @@ int run_plan(const Invocation& inv) {
 
 int run_setup(const Invocation& inv) {
     std::optional<PauseAfterStep> pause;
-    setup::Plan plan;
     try {
         pause.emplace();
-        plan = setup::plan(inv.spec);
     } catch (const lvmkit::Error& e) {
-        // Before plan() returns nothing has been written; a bad hook value is a usage error.
-        const int code = pause ? exit_code_for(e, false) : kExitUsage;
+        // Nothing has been read or written yet; a bad hook value is a usage error.
         if (inv.json)
-            std::cout << "{\"plan\":null,\"steps\":[],\"result\":" << error_json(e, code) << "}\n";
-        return report_error(inv, e, code);
-    }
-    if (!inv.json && !inv.quiet)
-        std::cout << "Plan for " << inv.spec.vg.str() << "/" << inv.spec.pool.str() << ":\n"
-                  << plan.to_text() << std::flush;
-    if (!plan.nothing_to_do()) {
-        if (const int code = confirm(inv, "set up the pool"); code != kExitOk)
-            return code;
+            std::cout << "{\"plan\":null,\"steps\":[],\"result\":" << error_json(e, kExitUsage)
+                      << "}\n";
+        return report_error(inv, e, kExitUsage);
     }
     // Progress goes to stdout, or to stderr when stdout carries the JSON document.
     FILE* progress_out = inv.quiet ? nullptr : (inv.json ? stderr : stdout);
@@ -361,19 +353,46 @@ int run_setup(const Invocation& inv) {
         (*pause)(p);
     };
     options.before_step = &StopBetweenSteps::check;
-    const StopBetweenSteps stop_guard;
+    // The plan shown is the one apply() built under its lock: a run with nothing to do reads the
+    // system once (no plan() of its own, and apply() hands back the closing status). A plan with
+    // work that needs a person's yes stops apply() before its first step; the question is asked
+    // without the lock held, then apply() runs again (and re-reads, as a separate plan() would).
+    std::optional<setup::Plan> shown;
+    options.on_plan = [&inv, &shown](const setup::Plan& plan) {
+        if (!shown && !inv.json && !inv.quiet)
+            std::cout << "Plan for " << inv.spec.vg.str() << "/" << inv.spec.pool.str() << ":\n"
+                      << plan.to_text() << std::flush;
+        const bool first = !shown;
+        shown = plan;
+        return !first || plan.nothing_to_do() || inv.yes;
+    };
+    std::optional<StopBetweenSteps> stop_guard(std::in_place);
     setup::ApplyResult result;
-    try {
-        result = setup::apply(inv.spec, options);
-    } catch (const lvmkit::Error& e) {
-        const int code = exit_code_for(e, view.changed_anything());
-        if (inv.json)
-            std::cout << "{\"plan\":" << plan.to_json()
-                      << ",\"steps\":" << steps_json(view.records())
-                      << ",\"result\":" << error_json(e, code) << "}\n";
-        return report_error(inv, e, code);
+    auto run = [&]() -> int {
+        try {
+            result = setup::apply(inv.spec, options);
+            return kExitOk;
+        } catch (const lvmkit::Error& e) {
+            const int code = exit_code_for(e, view.changed_anything());
+            if (inv.json)
+                std::cout << "{\"plan\":" << (shown ? shown->to_json() : std::string("null"))
+                          << ",\"steps\":" << steps_json(view.records())
+                          << ",\"result\":" << error_json(e, code) << "}\n";
+            return report_error(inv, e, code);
+        }
+    };
+    if (const int code = run(); code != kExitOk)
+        return code;
+    if (result.stopped) {
+        stop_guard.reset();  // at the question, Ctrl-C ends the program as usual
+        if (const int code = confirm(inv, "set up the pool"); code != kExitOk)
+            return code;
+        stop_guard.emplace();
+        if (const int code = run(); code != kExitOk)
+            return code;
     }
-    const setup::PoolStatus status = setup::status(inv.spec);
+    const setup::PoolStatus status =
+        result.status ? std::move(*result.status) : setup::status(inv.spec);
     if (inv.json) {
         std::cout << "{\"plan\":" << result.plan.to_json()
                   << ",\"steps\":" << steps_json(view.records())

@@ -133,6 +133,11 @@ struct InspectOptions {
     /// Accept a regular file (a disk image) as well as a block device. Off by default: a typo
     /// naming a file must not be "inspected" as if it were a disk.
     bool allow_regular_file = false;
+    /// Skip the topology and the partition table's entries (DeviceInfo::topology and
+    /// `table_partitions` stay empty): the signatures (a partition table's among them), users,
+    /// kernel partitions and size are read as always. What setup judges a device by; two of
+    /// libblkid's three probes less.
+    bool signatures_and_users_only = false;
 };
 
 /// Resolves @p path and reads everything about the device.

@@ -295,67 +295,6 @@ void preflight(const ThinPoolSpec& spec);
 /// @throws Error as preflight(), and Errc::mismatch when an existing pool differs from the spec.
 Plan plan(const ThinPoolSpec& spec);
 
-/// A step's progress, as apply() and teardown() report it.
-struct Progress {
-    /// Where the step is.
-    enum class Phase {
-        started,       ///< the step begins
-        finished,      ///< the step succeeded (`elapsed` is its duration)
-        skipped,       ///< the step was already done (apply() only)
-        failed,        ///< the step failed (`elapsed` is the time until it failed)
-        rolling_back,  ///< apply() is undoing what this run created
-        rolled_back    ///< the undo completed (not reported when it was incomplete)
-    };
-    std::size_t index = 0;  ///< 1-based
-    std::size_t total = 0;  ///< number of steps
-    /// The step: one of apply()'s kinds, or of teardown()'s (`remove_pool` ..
-    /// `remove_daemon_config`).
-    StepKind kind = StepKind::probe;
-    std::string description;               ///< the step's sentence, as in the plan
-    Phase phase = Phase::started;          ///< what happened
-    std::chrono::milliseconds elapsed{0};  ///< since this step started
-};
-
-/// The enumerator's name, e.g. "rolling_back".
-const char* to_string(Progress::Phase phase) noexcept;
-
-/// Options for apply().
-struct ApplyOptions {
-    /// Called on each phase of each step, on the calling thread; may be empty.
-    std::function<void(const Progress&)> on_progress;
-    /// Called before each step that will run; a throw from it fails that step (and rolls back),
-    /// exactly as a failure of the step itself would. A test seam, and a way to stop a run.
-    std::function<void(StepKind)> before_step;
-};
-
-/// What one step did.
-struct StepOutcome {
-    StepKind kind;                          ///< the step
-    std::string description;                ///< its sentence, as in the plan
-    bool skipped = false;                   ///< already done
-    std::chrono::milliseconds duration{0};  ///< how long it ran (0 when skipped)
-};
-
-/// The result of a successful apply().
-struct ApplyResult {
-    Plan plan;                              ///< the plan that was run
-    std::vector<StepOutcome> steps;         ///< one per plan step, skipped ones included
-    bool nothing_to_do = false;             ///< everything was in place already
-    std::chrono::milliseconds duration{0};  ///< the whole run, verification included
-};
-
-/// Runs the plan's steps that are not done yet, then verifies everything.
-/// On failure, undoes what this run created, in reverse order, and throws: the Error names the
-/// failed step and carries the LVM/dm messages; Errc::rollback_incomplete when the undo itself
-/// failed, with what is left listed in the details.
-/// @throws Error
-ApplyResult apply(const ThinPoolSpec& spec, const ApplyOptions& options = {});
-
-/// Reads everything back (LVs, chunk size, zeroing, profile, monitoring, dm table, config files)
-/// and lists every difference from the spec; empty means the pool is as specified.
-/// @throws Error when the state can not be read (LVM, device-mapper, files).
-std::vector<std::string> verify(const ThinPoolSpec& spec);
-
 /// What a pool's state means and the command that fixes it.
 struct Advice {
     std::string problem;  ///< the state, e.g. "out_of_data_space" or "not_monitored"
@@ -411,6 +350,77 @@ struct PoolStatus {
     /// The same as a JSON document (only `exists` when the pool does not exist).
     std::string to_json() const;
 };
+
+/// A step's progress, as apply() and teardown() report it.
+struct Progress {
+    /// Where the step is.
+    enum class Phase {
+        started,       ///< the step begins
+        finished,      ///< the step succeeded (`elapsed` is its duration)
+        skipped,       ///< the step was already done (apply() only)
+        failed,        ///< the step failed (`elapsed` is the time until it failed)
+        rolling_back,  ///< apply() is undoing what this run created
+        rolled_back    ///< the undo completed (not reported when it was incomplete)
+    };
+    std::size_t index = 0;  ///< 1-based
+    std::size_t total = 0;  ///< number of steps
+    /// The step: one of apply()'s kinds, or of teardown()'s (`remove_pool` ..
+    /// `remove_daemon_config`).
+    StepKind kind = StepKind::probe;
+    std::string description;               ///< the step's sentence, as in the plan
+    Phase phase = Phase::started;          ///< what happened
+    std::chrono::milliseconds elapsed{0};  ///< since this step started
+};
+
+/// The enumerator's name, e.g. "rolling_back".
+const char* to_string(Progress::Phase phase) noexcept;
+
+/// Options for apply().
+struct ApplyOptions {
+    /// Called on each phase of each step, on the calling thread; may be empty.
+    std::function<void(const Progress&)> on_progress;
+    /// Called before each step that will run; a throw from it fails that step (and rolls back),
+    /// exactly as a failure of the step itself would. A test seam, and a way to stop a run.
+    std::function<void(StepKind)> before_step;
+    /// Called once apply() has read the system and built its plan, under its lock, before any
+    /// step runs; may be empty. Returning false stops apply() there: nothing is changed and the
+    /// result has `stopped` set (a caller that must ask before changing anything asks, then
+    /// calls apply() again). Lets a caller show the plan apply() runs without a plan() of its own.
+    std::function<bool(const Plan&)> on_plan;
+};
+
+/// What one step did.
+struct StepOutcome {
+    StepKind kind;                          ///< the step
+    std::string description;                ///< its sentence, as in the plan
+    bool skipped = false;                   ///< already done
+    std::chrono::milliseconds duration{0};  ///< how long it ran (0 when skipped)
+};
+
+/// The result of a successful apply().
+struct ApplyResult {
+    Plan plan;                              ///< the plan that was run
+    std::vector<StepOutcome> steps;         ///< one per plan step, skipped ones included
+    bool nothing_to_do = false;             ///< everything was in place already
+    std::chrono::milliseconds duration{0};  ///< the whole run, verification included
+    bool stopped = false;                   ///< on_plan returned false: no step ran
+    /// The pool's status when nothing was to do, built from the state apply() read under its
+    /// lock (nothing changed since): the same as status() then, without reading it again. Empty
+    /// when a step ran or the run stopped: call status().
+    std::optional<PoolStatus> status;
+};
+
+/// Runs the plan's steps that are not done yet, then verifies everything.
+/// On failure, undoes what this run created, in reverse order, and throws: the Error names the
+/// failed step and carries the LVM/dm messages; Errc::rollback_incomplete when the undo itself
+/// failed, with what is left listed in the details.
+/// @throws Error
+ApplyResult apply(const ThinPoolSpec& spec, const ApplyOptions& options = {});
+
+/// Reads everything back (LVs, chunk size, zeroing, profile, monitoring, dm table, config files)
+/// and lists every difference from the spec; empty means the pool is as specified.
+/// @throws Error when the state can not be read (LVM, device-mapper, files).
+std::vector<std::string> verify(const ThinPoolSpec& spec);
 
 /// Reads a pool's usage from the kernel's dm status, and its LVM attributes, profile, headroom
 /// and config files. A missing pool gives `exists == false`, not an error. For an inactive pool,

@@ -484,10 +484,12 @@ DeviceInfo inspect(const std::string& path, const InspectOptions& options) {
     check_readable(fd.get(), target, info.size, operation);
     if (target.is_block_device)
         read_sysfs_facts(info, operation);
-    info.topology = read_topology(fd.get(), target, operation);
+    if (!options.signatures_and_users_only)
+        info.topology = read_topology(fd.get(), target, operation);
     info.signatures = scan_signatures(fd.get(), path, operation);
     add_lvm_info(fd.get(), info.signatures, info.size);
-    read_partition_table(fd.get(), info, operation);
+    if (!options.signatures_and_users_only)
+        read_partition_table(fd.get(), info, operation);
 
     auto users = internal::find_users(target, info.kernel_partitions, operation);
     info.mounts = std::move(users.mounts);

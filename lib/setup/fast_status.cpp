@@ -3,10 +3,6 @@
 // activity from its dm devices, its monitoring from dmeventd's registration list.
 #include "setup/fast_status.hpp"
 
-// libdevmapper-event.h has no extern "C" of its own.
-extern "C" {
-#include <libdevmapper-event.h>
-}
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -14,12 +10,11 @@ extern "C" {
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <future>
 #include <map>
 #include <memory>
 #include <set>
-#include <thread>
 
+#include "internal/dmeventd_client.hpp"
 #include "internal/vg_metadata.hpp"
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
@@ -33,7 +28,8 @@ namespace md = blockdev::internal;
 
 // LVM's defaults (lvm2 lib/config/defaults.h) for what the fast path reproduces.
 constexpr const char* kThinDso = "libdevmapper-event-lvm2thin.so";
-constexpr auto kDmeventdTimeout = std::chrono::seconds(5);
+// dmeventd answers from its registration list at once; past this the caller asks LVM instead.
+constexpr auto kDmeventdDeadline = std::chrono::milliseconds(2000);
 
 std::string system_dir() {
     const char* env = std::getenv("LVM_SYSTEM_DIR");
@@ -197,33 +193,15 @@ bool pool_active(const ThinPoolSpec& spec, const std::string& lv_uuid_prefix) {
     return false;
 }
 
-struct EventHandlerDeleter {
-    void operator()(dm_event_handler* handler) const { dm_event_handler_destroy(handler); }
-};
-
 // What `lvs -o seg_monitor` asks (lvm2 activate.c target_registered_with_dmeventd): the
-// registration of the pool's -tpool layer with the thin DSO. nullopt: no clear answer.
+// registration of the pool's -tpool layer with the thin DSO. nullopt: no clear answer, or
+// "pending" (LVM says so rather than monitored or not).
 std::optional<bool> registered_with_dmeventd(const std::string& tpool_uuid) {
-    auto ask = [tpool_uuid]() -> std::optional<bool> {
-        std::unique_ptr<dm_event_handler, EventHandlerDeleter> handler(dm_event_handler_create());
-        if (!handler || dm_event_handler_set_dso(handler.get(), kThinDso) != 0 ||
-            dm_event_handler_set_uuid(handler.get(), tpool_uuid.c_str()) != 0)
-            return std::nullopt;
-        dm_event_handler_set_event_mask(handler.get(), DM_EVENT_ALL_ERRORS);
-        if (dm_event_get_registered_device(handler.get(), 0) != 0)
-            return false;  // not registered (dmeventd answered ENOENT)
-        const auto mask = static_cast<unsigned>(dm_event_handler_get_event_mask(handler.get()));
-        if ((mask & DM_EVENT_REGISTRATION_PENDING) != 0)
-            return std::nullopt;  // LVM would say "pending"
-        return mask != 0;
-    };
-    // A daemon call gets a deadline; a stuck dmeventd sends the caller to the full path.
-    auto task = std::make_shared<std::packaged_task<std::optional<bool>()>>(ask);
-    auto answer = task->get_future();
-    std::thread([task] { (*task)(); }).detach();
-    if (answer.wait_for(kDmeventdTimeout) != std::future_status::ready)
+    const auto answer =
+        dm::internal::dmeventd_registration(kThinDso, tpool_uuid, kDmeventdDeadline);
+    if (!answer || *answer == dm::internal::DmeventdRegistration::pending)
         return std::nullopt;
-    return answer.get();
+    return *answer == dm::internal::DmeventdRegistration::registered;
 }
 
 // "hhhhhhiiii..." (32) -> "hhhhhh-iiii-jjjj-kkkk-llll-mmmm-nnnnnn", as LVM prints a UUID.
@@ -357,7 +335,8 @@ std::optional<FastReports> fast_reports(const ThinPoolSpec& spec) {
     return out;
 }
 
-std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileWriter& writer) {
+std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileWriter& writer,
+                                           Plan* plan) {
     try {
         auto reports = fast_reports(spec);
         if (!reports)
@@ -369,10 +348,13 @@ std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileW
                         [&] { return reports->lvs; }, [&] { return reports->profile_dir; },
                         // fast_reports() answers only when no devices file is in use.
                         [] { return lvmkit::internal::devices_file_off_state(); }});
-        if (!build_plan(spec, state, writer).nothing_to_do()) {
+        Plan built = build_plan(spec, state, writer);
+        if (!built.nothing_to_do()) {
             log(LogCategory::setup, LogLevel::debug, "setup: there is work; asking LVM");
             return std::nullopt;
         }
+        if (plan != nullptr)
+            *plan = std::move(built);
         log(LogCategory::setup, LogLevel::debug, "setup: nothing to do (read without LVM)");
         return state;
     } catch (const Error& e) {

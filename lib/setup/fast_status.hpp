@@ -39,7 +39,10 @@ PoolStatus full_status(const ThinPoolSpec& spec);
 /// The system state of a re-run with nothing to do, read through fast_reports() (no liblvm2cmd),
 /// or nullopt: the fast path does not answer, or the plan it gives has a step to do, or any
 /// check refuses (the full path then reads LVM's view and refuses or plans from that).
-std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileWriter& writer);
+/// @p plan, when given, receives the plan built from that state (so the caller does not build it
+/// a second time).
+std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileWriter& writer,
+                                           Plan* plan = nullptr);
 
 /// status() from fast_reports(), or nullopt when the fast path does not answer. status() is
 /// fast_status(), else full_status(); the [system] tests compare the two.

@@ -92,8 +92,9 @@ class Run {
         // anything else is read, decided and changed through LVM.
         // A grow (planner_) is about to change the VG: it reads it through LVM.
         std::optional<SystemState> fast;
+        Plan fast_plan;
         if (!planner_)
-            fast = fast_noop_state(spec_, writer_);
+            fast = fast_noop_state(spec_, writer_, &fast_plan);
         if (fast) {
             state_ = std::move(*fast);
         } else {
@@ -102,9 +103,15 @@ class Run {
             state_ = read_state(session_, spec_);
         }
         ApplyResult result;
-        result.plan =
-            planner_ ? planner_(spec_, state_, writer_) : build_plan(spec_, state_, writer_);
+        result.plan = fast       ? std::move(fast_plan)
+                      : planner_ ? planner_(spec_, state_, writer_)
+                                 : build_plan(spec_, state_, writer_);
         log(LogCategory::setup, LogLevel::debug, "plan built");
+        if (options_.on_plan && !options_.on_plan(result.plan)) {
+            result.stopped = true;
+            result.duration = since(start);
+            return result;
+        }
         sizes_ = result.plan.sizes;
         const auto& steps = result.plan.steps;
         for (std::size_t i = 0; i < steps.size(); ++i)
@@ -118,6 +125,15 @@ class Run {
             }
         }
         result.nothing_to_do = result.plan.nothing_to_do();
+        // Nothing ran, so the state read above is the pool's now: no second read for status.
+        if (result.nothing_to_do && !planner_) {
+            try {
+                result.status = status_of_state(spec_, session_, state_);
+            } catch (const Error& e) {
+                // The run itself succeeded; the caller's status() reads again and reports it.
+                note(std::string("closing status not read: ") + e.what());
+            }
+        }
         result.duration = since(start);
         return result;
     }

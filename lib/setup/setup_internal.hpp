@@ -157,6 +157,11 @@ struct StateSource {
 /// read_state() with LVM's view from @p source; the devices are probed the same way.
 SystemState read_state_from(const ThinPoolSpec& spec, const StateSource& source);
 
+/// status() from a state read_state() or the hot path read (its VG, LVs, profile directory and
+/// devices file), without reading them again: apply()'s closing status when nothing was to do.
+PoolStatus status_of_state(const ThinPoolSpec& spec, lvm::Session& session,
+                           const SystemState& state);
+
 /// Checks root, device-mapper, the thin-pool target, thin_check and dmeventd.
 void check_environment(const ThinPoolSpec& spec);
 

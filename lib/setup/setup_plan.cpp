@@ -29,6 +29,14 @@ namespace internal {
 namespace {
 
 constexpr const char* kPreflight = "preflight";
+// What judge_device() reads of a device: its signatures (a partition table's among them), users,
+// kernel partitions and size; not the topology or the table's entries (issue 27: two of
+// libblkid's three probes of every re-run).
+constexpr blockdev::InspectOptions kSetupProbe = [] {
+    blockdev::InspectOptions options;
+    options.signatures_and_users_only = true;
+    return options;
+}();
 
 bool exists(const std::string& path) {
     return ::access(path.c_str(), F_OK) == 0;
@@ -327,7 +335,7 @@ SystemState read_state_from(const ThinPoolSpec& spec, const StateSource& source)
     // own error from blockdev rather than a generic one from LVM.
     std::vector<blockdev::Verdict> verdicts;
     for (const auto& device : spec.devices)
-        verdicts.push_back(blockdev::assess(device));
+        verdicts.push_back(blockdev::assess(device, kSetupProbe));
     log(LogCategory::setup, LogLevel::debug, "devices probed");
     check_distinct_devices(spec.devices);
     for (const auto& device : spec.devices)
@@ -535,8 +543,8 @@ Plan plan(const ThinPoolSpec& spec) {
     // device among the files before LVM scans the devices.
     const FileWriter writer{TargetRoot(spec.target_root)};
     // The boot re-run's hot path: nothing to do, seen without liblvm2cmd (fast_status.hpp).
-    if (const auto state = internal::fast_noop_state(spec, writer))
-        return internal::build_plan(spec, *state, writer);
+    if (Plan noop; internal::fast_noop_state(spec, writer, &noop))
+        return noop;
     auto session = internal::session_for(spec);
     internal::check_file_kinds(spec, session.profile_dir(), writer);
     const auto state = internal::read_state(session, spec);

@@ -323,6 +323,13 @@ PoolStatus status_from(const ThinPoolSpec& spec, lvm::Session& session, ProfileD
 
 }  // namespace
 
+PoolStatus status_of_state(const ThinPoolSpec& spec, lvm::Session& session,
+                           const SystemState& state) {
+    return status_from(
+        spec, session, [&state] { return state.profile_dir; },
+        [&state] { return state.devices_file; }, state.vg ? &*state.vg : nullptr, state.lvs);
+}
+
 PoolStatus full_status(const ThinPoolSpec& spec) {
     auto session = session_for(spec);
     const auto vg = find_vg(session, spec.vg);

@@ -158,6 +158,16 @@ TEST_CASE("setup: the seed procedure in one call equals the manual CLI procedure
         for (const auto& step : again.steps)
             CHECK((step.skipped || step.kind == setup::StepKind::probe));
         CHECK(read_text(root.path() + "/etc/docker/daemon.json") == daemon);
+        // Its closing status comes from the state it read (no second read) and is status()'s.
+        REQUIRE(again.status);
+        CHECK(again.status->to_json() == setup::status(spec).to_json());
+        // A caller that stops at the plan changes nothing and gets no status.
+        setup::ApplyOptions stop;
+        stop.on_plan = [](const setup::Plan& p) { return !p.nothing_to_do(); };
+        const auto stopped = setup::apply(spec, stop);
+        CHECK(stopped.stopped);
+        CHECK(stopped.steps.empty());
+        CHECK_FALSE(stopped.status);
     }
     {  // status reads the pool from the kernel; the hot path answers, as LVM would
         CHECK(lvmkit::test::fast_status_agrees(spec));
@@ -272,6 +282,7 @@ TEST_CASE("setup: a run killed between steps is resumed by the next run", "[syst
         CHECK(done >= k);  // LVM may monitor the pool on activation already
         const auto result = setup::apply(spec);
         CHECK_FALSE(result.nothing_to_do);
+        CHECK_FALSE(result.status);  // steps ran: the caller reads status() again
         CHECK(setup::verify(spec).empty());
         CHECK(setup::apply(spec).nothing_to_do);
         setup::teardown(spec);

@@ -335,6 +335,18 @@ TEST_CASE("gpt: primary, backup and protective MBR; names and GUIDs; wiped clean
     CHECK(part.type == "e6d6d379-f507-44c2-a23c-238f2a3df928");
     CHECK(part.uuid == "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f");
     CHECK(part.name == "docker-pv");
+
+    // What setup's probe reads (signatures_and_users_only): the same signatures, the table a
+    // signature among them, without the table's entries.
+    InspectOptions setup_probe = kImage;
+    setup_probe.signatures_and_users_only = true;
+    const DeviceInfo quick = inspect(image.path(), setup_probe);
+    CHECK(quick.signatures.size() == info.signatures.size());
+    CHECK(find_signature(quick.signatures, "gpt", 512));
+    CHECK(quick.table_partitions.empty());
+    CHECK(quick.partition_table_type.empty());
+    CHECK(quick.size == info.size);
+    CHECK(judge(quick).kind == Verdict::Kind::has_signatures);
     wipe_all_and_check_clean(image, 3);
 }
 
