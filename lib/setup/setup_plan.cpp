@@ -20,6 +20,7 @@
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 #include "setup/fast_status.hpp"
+#include "setup/graph_leftovers_internal.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 #include "setup/vg_identity.hpp"
@@ -535,12 +536,17 @@ Plan plan(const ThinPoolSpec& spec) {
     // device among the files before LVM scans the devices.
     const FileWriter writer{TargetRoot(spec.target_root)};
     // The boot re-run's hot path: nothing to do, seen without liblvm2cmd (fast_status.hpp).
-    if (const auto state = internal::fast_noop_state(spec, writer))
-        return internal::build_plan(spec, *state, writer);
+    if (const auto state = internal::fast_noop_state(spec, writer)) {
+        auto out = internal::build_plan(spec, *state, writer);
+        internal::add_graph_leftovers_note(spec, *state, out);
+        return out;
+    }
     auto session = internal::session_for(spec);
     internal::check_file_kinds(spec, session.profile_dir(), writer);
     const auto state = internal::read_state(session, spec);
-    return internal::build_plan(spec, state, writer);
+    auto out = internal::build_plan(spec, state, writer);
+    internal::add_graph_leftovers_note(spec, state, out);
+    return out;
 }
 
 std::string Plan::to_text() const {
