@@ -32,8 +32,9 @@ struct GraphLeftovers {
     std::vector<std::uint64_t> ambiguous;
     /// Named by nobody lvmkit can read: never removed.
     std::vector<std::uint64_t> unattributed;
-    /// Where Docker's metadata was looked for, and containerd's databases read.
+    /// Where Docker's metadata was looked for.
     std::string docker_metadata_dir;
+    /// containerd's snapshotter databases read.
     std::vector<std::string> containerd_databases;
     /// Why the attribution could not be made (the pool's metadata or a database not read);
     /// empty when it was. With a note, nothing is removed.

@@ -238,7 +238,7 @@ void add_graph_leftovers_note(const ThinPoolSpec& spec, const SystemState& state
 }  // namespace internal
 
 GraphLeftovers find_graph_leftovers(const ThinPoolSpec& spec) {
-    internal::validate_spec(spec);
+    internal::validate_spec(internal::without_devices(spec));
     auto session = internal::session_for(spec);
     const auto lvs =
         internal::find_vg(session, spec.vg) ? session.lvs(spec.vg) : std::vector<lvm::LvReport>{};

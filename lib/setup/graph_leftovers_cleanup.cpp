@@ -72,7 +72,7 @@ std::string cleanup_command(const ThinPoolSpec& spec) {
 
 LeftoverCleanupResult remove_graph_leftovers(const ThinPoolSpec& spec,
                                              const LeftoverCleanupOptions& options) {
-    internal::validate_spec(spec);
+    internal::validate_spec(internal::without_devices(spec));
     auto session = internal::session_for(spec);
     if (!internal::find_vg(session, spec.vg))
         throw Error(Errc::not_found, kCleanup, "VG " + spec.vg.str(), "the VG does not exist");

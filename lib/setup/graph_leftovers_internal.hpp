@@ -12,6 +12,12 @@ namespace lvmkit::setup::internal {
 /// find_graph_leftovers() on @p contents (read_pool_contents() of the spec's pool).
 GraphLeftovers find_graph_leftovers(const ThinPoolSpec& spec, const PoolContents& contents);
 
+/// @p spec as the pool's VG is (`use_existing_vg`): finding and removing leftovers names no device.
+inline ThinPoolSpec without_devices(ThinPoolSpec spec) {
+    spec.use_existing_vg = true;
+    return spec;
+}
+
 /// The command that removes them, with the spec's names.
 std::string cleanup_command(const ThinPoolSpec& spec);
 
