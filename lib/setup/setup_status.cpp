@@ -392,8 +392,8 @@ std::string PoolStatus::to_text() const {
         out += fmt::format("autoext.  off (profile '{}'); VG free {}\n", profile,
                            format_human(vg_free));
     out += "contents  " + contents.summary() + "\n";
-    if (!graph_leftovers.empty() || !graph_leftovers.ambiguous.empty() ||
-        !graph_leftovers.unattributed.empty())
+    // Ids nobody names alone are a runtime's whose metadata lies elsewhere: no line for them.
+    if (!graph_leftovers.empty() || !graph_leftovers.ambiguous.empty())
         out += "leftover  " + graph_leftovers.summary() + "\n";
     for (const auto& line : config_agreement)
         out += "config    " + line + "\n";
