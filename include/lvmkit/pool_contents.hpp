@@ -44,7 +44,8 @@ struct GraphLeftovers {
     Bytes data() const;
     /// No device of Docker's graph driver is left.
     bool empty() const noexcept { return devices.empty(); }
-    /// One line: "4 thin device(s) of Docker's devicemapper graph driver (ids 1-4), 12.5 MiB".
+    /// One line: "4 thin device(s) of Docker's devicemapper graph driver (ids 1-4), 298 MiB
+    /// mapped (a block they share counts in each)", then the ids named twice or by nobody.
     std::string summary() const;
 };
 

@@ -89,8 +89,9 @@ std::string GraphLeftovers::summary() const {
     for (const auto& device : devices)
         ids.push_back(device.id);
     std::string out = fmt::format(
-        "{} thin device(s) of Docker's devicemapper graph driver{}, {} of data", devices.size(),
-        ids.empty() ? "" : " (ids " + id_ranges(ids) + ")", format_human(data()));
+        "{} thin device(s) of Docker's devicemapper graph driver{}, {} mapped (a block they "
+        "share counts in each)",
+        devices.size(), ids.empty() ? "" : " (ids " + id_ranges(ids) + ")", format_human(data()));
     if (!ambiguous.empty())
         out += "; ids " + id_ranges(ambiguous) + " named by Docker's and containerd's metadata";
     if (!unattributed.empty())
