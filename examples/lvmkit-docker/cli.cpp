@@ -38,6 +38,7 @@ struct RawOptions {
     bool no_monitor = false;
     bool wipe = false;
     std::string daemon_json = "/etc/docker/daemon.json";
+    std::string docker_data_root = "/var/lib/docker";
     std::string containerd_config;
     bool no_docker_config = false;
     std::string deferred = "auto";
@@ -69,6 +70,10 @@ void add_identity_options(CLI::App& app, RawOptions& raw) {
     app.add_option("--root", raw.root, "Write/read config files below this directory")
         ->capture_default_str();
     app.add_option("--daemon-json", raw.daemon_json, "Docker's daemon.json (inside --root)")
+        ->capture_default_str();
+    app.add_option("--docker-data-root", raw.docker_data_root,
+                   "Docker's data root (inside --root): its devicemapper metadata names the "
+                   "thin devices a Docker <= 24 left")
         ->capture_default_str();
     app.add_option("--containerd-config", raw.containerd_config,
                    "Configure containerd's devmapper snapshotter in this config.toml instead of "
@@ -256,6 +261,7 @@ ThinPoolSpec to_spec(const RawOptions& raw) {
     spec.monitor = !raw.no_monitor;
     spec.wipe_signatures = raw.wipe;
     spec.daemon_json = raw.daemon_json;
+    spec.graph_dir = raw.docker_data_root;
     set_consumer(raw, spec);
     spec.deferred_deletion = deferred_choice(raw.deferred);
     if (!raw.docker_version.empty()) {
@@ -281,6 +287,7 @@ struct Subcommands {
     CLI::App* config;
     CLI::App* grow;
     CLI::App* metrics;
+    CLI::App* cleanup;
 };
 
 Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
@@ -301,7 +308,12 @@ Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
                                 "grow the pool's data and metadata");
     s.metrics = app.add_subcommand(
         "metrics", "The pool's figures in Prometheus' text format (node_exporter's textfile)");
-    for (CLI::App* sub : {s.plan, s.setup, s.teardown, s.status, s.config, s.grow, s.metrics}) {
+    s.cleanup = app.add_subcommand(
+        "cleanup-leftovers",
+        "Delete the thin devices Docker's devicemapper graph driver (Docker <= 24) left in the "
+        "pool, and nothing else");
+    for (CLI::App* sub :
+         {s.plan, s.setup, s.teardown, s.status, s.config, s.grow, s.metrics, s.cleanup}) {
         add_identity_options(*sub, raw);
         add_output_options(*sub, inv);
     }
@@ -330,6 +342,18 @@ Subcommands add_subcommands(CLI::App& app, RawOptions& raw, Invocation& inv) {
                     "Exit codes: 0 written (also for a missing pool: "
                     "lvmkit_pool_exists 0), 1 the state or the file failed, 2 "
                     "usage error.\n"));
+    s.cleanup->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation (needed without a tty)");
+    s.cleanup->add_flag("--dry-run", inv.dry_run, "List what would be deleted; change nothing");
+    s.cleanup->add_flag("--force", inv.force,
+                        "Delete them even while daemon.json selects the devicemapper graph "
+                        "driver or some are active (they are deactivated first)");
+    s.cleanup->footer(
+        std::string("Only ids Docker's metadata (<data root>/devicemapper/metadata) names and "
+                    "neither LVM nor containerd's snapshotter database does are deleted; every "
+                    "other id is listed and kept.\n\nExamples:\n"
+                    "  lvmkit-docker cleanup-leftovers --dry-run\n"
+                    "  lvmkit-docker cleanup-leftovers --yes\n\n") +
+        kExitCodesText);
     s.setup->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation (needed without a tty)");
     s.teardown->add_flag("-y,--yes", inv.yes, "Do not ask for confirmation");
     s.teardown->add_flag("--force", inv.force, "Remove the pool even while it has thin volumes");
@@ -427,6 +451,8 @@ Command chosen(const Subcommands& s) {
         return Command::grow;
     if (s.metrics->parsed())
         return Command::metrics;
+    if (s.cleanup->parsed())
+        return Command::cleanup;
     return Command::plan;
 }
 

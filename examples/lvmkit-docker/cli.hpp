@@ -23,7 +23,7 @@ enum ExitCode : int {
     kExitRollbackIncomplete = 4,  ///< failed and could not undo everything; message lists it
 };
 
-enum class Command { plan, setup, status, teardown, config, grow, metrics };
+enum class Command { plan, setup, status, teardown, config, grow, metrics, cleanup };
 
 /// What `config` prints.
 enum class ConfigPart { all, daemon_json, profile, containerd };
@@ -36,8 +36,8 @@ struct Invocation {
     bool json = false;
     bool quiet = false;
     int verbosity = 0;
-    bool force = false;             ///< teardown: remove the pool even with thin volumes
-    bool dry_run = false;           ///< grow: show the plan only
+    bool force = false;             ///< teardown, cleanup: despite what the pool holds
+    bool dry_run = false;           ///< grow, cleanup: show the plan only
     std::string metrics_output;     ///< metrics: the file to write (empty: stdout)
     std::optional<unsigned> watch;  ///< status: refresh every N seconds
     ConfigPart config_part = ConfigPart::all;

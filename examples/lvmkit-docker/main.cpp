@@ -23,6 +23,7 @@
 #include "lvmkit/docker_config.hpp"
 #include "lvmkit/docker_detect.hpp"
 #include "lvmkit/files.hpp"
+#include "lvmkit/graph_leftovers.hpp"
 #include "lvmkit/grow.hpp"
 #include "lvmkit/log.hpp"
 #include "lvmkit/metrics.hpp"
@@ -523,6 +524,59 @@ int run_teardown(const Invocation& inv) {
     return kExitOk;
 }
 
+std::string leftovers_json(const std::vector<setup::GraphLeftover>& devices) {
+    std::string out = "[";
+    for (const auto& device : devices)
+        out += (out.size() > 1 ? "," : "") + std::string("{\"id\":") + std::to_string(device.id) +
+               ",\"name\":" + json_string(device.name) +
+               ",\"data_bytes\":" + std::to_string(device.data.count()) + "}";
+    return out + "]";
+}
+
+// cleanup-leftovers: the list, a confirmation, the deletes, the pool's data before and after.
+int run_cleanup(const Invocation& inv) {
+    const setup::GraphLeftovers found = setup::find_graph_leftovers(inv.spec);
+    if (!inv.json && !inv.quiet) {
+        std::cout << "Docker's graph-driver leftovers in " << inv.spec.vg.str() << "/"
+                  << inv.spec.pool.str() << ": " << found.summary() << "\n";
+        for (const auto& device : found.devices)
+            std::cout << "  id " << device.id << "  " << device.name << "  "
+                      << lvmkit::format_human(device.data) << "\n";
+        if (!found.note.empty())
+            std::cout << "  not attributed: " << found.note << "\n";
+    }
+    if (inv.dry_run || found.empty() || !found.note.empty()) {
+        if (inv.json)
+            std::cout << "{\"leftovers\":" << leftovers_json(found.devices)
+                      << ",\"note\":" << json_string(found.note) << "}\n";
+        if (!found.note.empty())
+            throw lvmkit::Error(lvmkit::Errc::io_error, "cleanup-leftovers",
+                                inv.spec.vg.str() + "/" + inv.spec.pool.str(),
+                                "lvmkit can not tell which devices are Docker's; none removed",
+                                {found.note});
+        return kExitOk;
+    }
+    if (const int code = confirm(inv, "delete these thin devices (their data is lost)");
+        code != kExitOk)
+        return code;
+    setup::LeftoverCleanupOptions options;
+    options.force = inv.force;
+    options.on_remove = [&inv](const setup::GraphLeftover& device) {
+        if (!inv.quiet && !inv.json)
+            std::cout << "deleting thin device " << device.id << " (" << device.name << ")\n";
+    };
+    const setup::LeftoverCleanupResult result = setup::remove_graph_leftovers(inv.spec, options);
+    if (inv.json)
+        std::cout << "{\"removed\":" << leftovers_json(result.removed)
+                  << ",\"data_used_before_bytes\":" << result.data_used_before.count()
+                  << ",\"data_used_after_bytes\":" << result.data_used_after.count() << "}\n";
+    else if (!inv.quiet)
+        std::cout << "Deleted " << result.removed.size() << " thin device(s); pool data used "
+                  << lvmkit::format_human(result.data_used_before) << " -> "
+                  << lvmkit::format_human(result.data_used_after) << "\n";
+    return kExitOk;
+}
+
 // The file writer's read: a FIFO, socket or device is refused by its stat, never opened (an
 // ifstream would wait on a FIFO for a writer).
 std::optional<std::string> read_under_root(const std::string& root, const std::string& path) {
@@ -625,6 +679,8 @@ int dispatch(const Invocation& inv) {
             return run_grow(inv);
         case Command::metrics:
             return run_metrics(inv);
+        case Command::cleanup:
+            return run_cleanup(inv);
     }
     return kExitUsage;
 }

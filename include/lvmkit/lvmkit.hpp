@@ -10,6 +10,7 @@
 #include "lvmkit/docker_detect.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/files.hpp"
+#include "lvmkit/graph_leftovers.hpp"
 #include "lvmkit/grow.hpp"
 #include "lvmkit/log.hpp"
 #include "lvmkit/lvm.hpp"

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,41 @@
 #include "lvmkit/size.hpp"
 
 namespace lvmkit::setup {
+
+/// One thin device of Docker's devicemapper graph driver.
+struct GraphLeftover {
+    std::uint64_t id = 0;  ///< the thin device id in the pool
+    std::string name;      ///< Docker's name for it: `base` or a layer/container hash
+    Bytes data;            ///< data it maps (blocks shared with its snapshots count in each)
+};
+
+/// The pool's thin devices no LVM thin LV carries, sorted by who claims them.
+struct GraphLeftovers {
+    /// Docker's graph driver's devices: named by its metadata, by nobody else. Sorted by id.
+    std::vector<GraphLeftover> devices;
+    /// In containerd's snapshotter metadata (never removed).
+    std::vector<std::uint64_t> containerd;
+    /// Named by both Docker's and containerd's metadata (containerd reuses ids from 1 and marks
+    /// the ones the pool refused as faulty): never removed, listed so a human can look.
+    std::vector<std::uint64_t> ambiguous;
+    /// Named by nobody lvmkit can read: never removed.
+    std::vector<std::uint64_t> unattributed;
+    /// Where Docker's metadata was looked for.
+    std::string docker_metadata_dir;
+    /// containerd's snapshotter databases read.
+    std::vector<std::string> containerd_databases;
+    /// Why the attribution could not be made (the pool's metadata or a database not read);
+    /// empty when it was. With a note, nothing is removed.
+    std::string note;
+
+    /// The sum of the devices' mapped data.
+    Bytes data() const;
+    /// No device of Docker's graph driver is left.
+    bool empty() const noexcept { return devices.empty(); }
+    /// One line: "4 thin device(s) of Docker's devicemapper graph driver (ids 1-4), 298 MiB
+    /// mapped (a block they share counts in each)", then the ids named twice or by nobody.
+    std::string summary() const;
+};
 
 /// A thin pool's contents, as status() shows them and teardown() judges them.
 struct PoolContents {
@@ -32,6 +68,8 @@ struct PoolContents {
     /// Ids in the metadata that no thin LV of LVM carries: a runtime's devices (Docker's
     /// devicemapper driver, containerd's devmapper snapshotter send `create_thin`/`create_snap`).
     std::vector<std::uint64_t> unknown_thin_ids;
+    /// The data each of `unknown_thin_ids` maps (blocks it shares with a snapshot count in both).
+    std::map<std::uint64_t, Bytes> unknown_thin_data;
     /// Why the metadata's devices could not be counted; empty when they were.
     std::string metadata_note;
     /// dm devices stacked on the pool that are not LVM's LVs (a runtime's active thin devices).

@@ -340,6 +340,9 @@ struct PoolStatus {
     bool config_agrees = true;  ///< false when the consumer's config does not point at this pool
     /// What lives in the pool: thin devices (LVM's and a runtime's), data, devices on top.
     PoolContents contents;
+    /// The thin devices Docker's devicemapper graph driver left (graph_leftovers.hpp); read
+    /// unless the spec is Docker's graph-driver mode, whose devices they are.
+    GraphLeftovers graph_leftovers;
     /// LVM's devices file: `off`, `on, no file yet` or `on`.
     std::string devices_file_mode = "off";
     /// The pool's PVs a devices file in use does not list: LVM does not activate the pool at

@@ -103,9 +103,12 @@ void find_runtime_owners(const ThinPoolSpec& spec, PoolContents& out) {
 void count_devices(const lvmkit::internal::ThinMetadata& metadata,
                    const std::vector<std::uint64_t>& lvm_ids, PoolContents& out) {
     out.thin_devices = metadata.devices.size();
+    const std::uint64_t block_bytes = std::uint64_t{metadata.data_block_sectors} * 512;
     for (const auto& device : metadata.devices)
-        if (std::find(lvm_ids.begin(), lvm_ids.end(), device.id) == lvm_ids.end())
+        if (std::find(lvm_ids.begin(), lvm_ids.end(), device.id) == lvm_ids.end()) {
             out.unknown_thin_ids.push_back(device.id);
+            out.unknown_thin_data[device.id] = Bytes(device.mapped_blocks * block_bytes);
+        }
 }
 
 void read_metadata(const dm::ThinPoolTarget& target, const std::vector<std::uint64_t>& lvm_ids,
@@ -192,6 +195,7 @@ void read_inactive_pool(const ThinPoolSpec& spec, lvm::Session& session,
     } catch (const Error& e) {
         out.thin_devices.reset();
         out.unknown_thin_ids.clear();
+        out.unknown_thin_data.clear();
         out.metadata_unreadable = true;
         out.metadata_note =
             "the pool is inactive and its metadata could not be read through "

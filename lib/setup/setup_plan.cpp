@@ -20,6 +20,7 @@
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 #include "setup/fast_status.hpp"
+#include "setup/graph_leftovers_internal.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 #include "setup/vg_identity.hpp"
@@ -548,7 +549,9 @@ Plan plan(const ThinPoolSpec& spec) {
     auto session = internal::session_for(spec);
     internal::check_file_kinds(spec, session.profile_dir(), writer);
     const auto state = internal::read_state(session, spec);
-    return internal::build_plan(spec, state, writer);
+    auto out = internal::build_plan(spec, state, writer);
+    internal::add_graph_leftovers_note(spec, state, out);
+    return out;
 }
 
 std::string Plan::to_text() const {

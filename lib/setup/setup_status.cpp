@@ -11,6 +11,7 @@
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 #include "setup/fast_status.hpp"
+#include "setup/graph_leftovers_internal.hpp"
 #include "setup/pool_contents_read.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
@@ -300,6 +301,8 @@ PoolStatus status_from(const ThinPoolSpec& spec, lvm::Session& session, ProfileD
         out.mode = "inactive";
     internal::read_profile(spec, profile_dir, out);
     out.contents = internal::read_pool_contents(spec, session, lvs);
+    if (internal::graph_leftovers_apply(spec))
+        out.graph_leftovers = internal::find_graph_leftovers(spec, out.contents);
     out.vg_free = vg->free;
     ResolvedSizes sizes;
     sizes.extent_size = vg->extent_size;
@@ -315,6 +318,8 @@ PoolStatus status_from(const ThinPoolSpec& spec, lvm::Session& session, ProfileD
     out.devices_file_mode = lvmkit::internal::to_string(devices_file.mode);
     out.pvs_not_in_devices_file = internal::pvs_not_in_devices_file(session, spec, devices_file);
     out.advice = internal::advice_for(spec, out);
+    if (!out.graph_leftovers.empty())
+        out.advice.push_back(internal::graph_leftovers_advice(spec, out.graph_leftovers));
     if (!out.pvs_not_in_devices_file.empty())
         out.advice.push_back(
             internal::devices_file_advice(out.pvs_not_in_devices_file, devices_file.path));
@@ -394,6 +399,9 @@ std::string PoolStatus::to_text() const {
         out += fmt::format("autoext.  off (profile '{}'); VG free {}\n", profile,
                            format_human(vg_free));
     out += "contents  " + contents.summary() + "\n";
+    // Ids nobody names alone are a runtime's whose metadata lies elsewhere: no line for them.
+    if (!graph_leftovers.empty() || !graph_leftovers.ambiguous.empty())
+        out += "leftover  " + graph_leftovers.summary() + "\n";
     for (const auto& line : config_agreement)
         out += "config    " + line + "\n";
     out += fmt::format("devices   LVM devices file {}{}\n", devices_file_mode,
@@ -428,6 +436,20 @@ nlohmann::ordered_json contents_json(const PoolContents& contents) {
     return doc;
 }
 
+nlohmann::ordered_json leftovers_json(const GraphLeftovers& leftovers) {
+    nlohmann::ordered_json doc;
+    auto& devices = doc["devices"] = nlohmann::ordered_json::array();
+    for (const auto& device : leftovers.devices)
+        devices.push_back(
+            {{"id", device.id}, {"name", device.name}, {"data_bytes", device.data.count()}});
+    doc["data_bytes"] = leftovers.data().count();
+    doc["containerd_ids"] = leftovers.containerd;
+    doc["ambiguous_ids"] = leftovers.ambiguous;
+    doc["unattributed_ids"] = leftovers.unattributed;
+    doc["note"] = leftovers.note;
+    return doc;
+}
+
 }  // namespace
 
 std::string PoolStatus::to_json() const {
@@ -452,6 +474,7 @@ std::string PoolStatus::to_json() const {
                              {"data_steps_possible", headroom.data_steps_possible}};
         doc["vg_free_bytes"] = vg_free.count();
         doc["contents"] = contents_json(contents);
+        doc["graph_leftovers"] = leftovers_json(graph_leftovers);
         doc["config_agrees"] = config_agrees;
         doc["config"] = config_agreement;
         doc["devices_file"] = {{"mode", devices_file_mode},

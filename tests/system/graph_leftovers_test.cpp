@@ -1,0 +1,127 @@
+// The thin devices a Docker <= 24 left in a pool (graph_leftovers.hpp), made with the dm messages
+// Docker's devicemapper driver sends, named in metadata files shaped like its own and a bolt-like
+// containerd database: remove_graph_leftovers() refuses while daemon.json selects the graph
+// driver or one of them is active, removes nothing when deactivating one fails, and then deletes
+// exactly Docker's ids: the id containerd names too, the one nobody names and containerd's stay.
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "catch_compat.hpp"
+
+#include "lvmkit/error.hpp"
+#include "lvmkit/graph_leftovers.hpp"
+#include "lvmkit/setup.hpp"
+#include "system/fixtures.hpp"
+
+using namespace lvmkit;
+using namespace lvmkit::test;
+
+namespace {
+
+CommandResult sh(const std::string& command) {
+    return run_command({"/bin/sh", "-c", command});
+}
+
+void must(const std::string& command) {
+    const auto r = sh(command);
+    INFO(command << "\n" << r.output);
+    REQUIRE(r.exit_code == 0);
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    must("mkdir -p \"$(dirname '" + path + "')\"");
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+Errc errc_of(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const Error& e) {
+        INFO(e.what());
+        return e.errc();
+    }
+    FAIL("no error");
+    return Errc::invalid_argument;
+}
+
+std::size_t thin_ids(const std::string& pool) {
+    must("dmsetup message " + pool + " 0 reserve_metadata_snap");
+    const auto r = sh("thin_ls --metadata-snap --no-headers -o DEV /dev/mapper/" + pool + "_tmeta");
+    must("dmsetup message " + pool + " 0 release_metadata_snap");
+    REQUIRE(r.exit_code == 0);
+    std::size_t lines = 0;
+    for (char c : r.output)
+        lines += c == '\n' ? 1 : 0;
+    return lines;
+}
+
+}  // namespace
+
+TEST_CASE("graph leftovers: only Docker's ids are deleted, after every refusal",
+          "[system][contents][leftovers]") {
+    LoopDevice disk(1ull << 30, "leftovers");
+    ScratchDir root;
+    setup::ThinPoolSpec spec;
+    spec.devices = {disk.path()};
+    spec.vg = VgName("lk");
+    spec.target_root = root.path();
+    spec.consumer = setup::Consumer::none;
+    setup::apply(spec);
+    const std::string pool = "lk-thinpool";
+    // Docker's base device (id 1, 8 MiB written) and a layer (2); a device nobody names (3);
+    // containerd's (4), whose database also names 2 (a faulty record after a collision).
+    must("dmsetup message " + pool + " 0 'create_thin 1'");
+    must("dmsetup create lk-d1 --table '0 262144 thin /dev/mapper/" + pool + " 1'");
+    must("dd if=/dev/urandom of=/dev/mapper/lk-d1 bs=1M count=8 oflag=direct 2>&1");
+    for (const char* id : {"2", "3", "4"})
+        must("dmsetup message " + pool + " 0 'create_thin " + std::string(id) + "'");
+    const std::string docker = root.path() + "/var/lib/docker/devicemapper/metadata/";
+    write_file(docker + "base", "{\"device_id\":1,\"size\":10737418240,\"transaction_id\":1}");
+    write_file(docker + "3f1a", "{\"device_id\":2,\"size\":10737418240,\"transaction_id\":2}");
+    write_file(docker + "deviceset-metadata", "{\"next_device_id\":2}");
+    write_file(root.path() + "/var/lib/containerd/devmapper/" + pool + ".db",
+               std::string(64, '\0') + "{\"device_id\":4,\"name\":\"lk-thinpool-snap-1\"}" +
+                   std::string(64, '\0') + "{\"device_id\":2,\"name\":\"lk-thinpool-snap-2\"}");
+    const std::string daemon_json = root.path() + "/etc/docker/daemon.json";
+    write_file(daemon_json, "{\"storage-driver\": \"devicemapper\"}\n");
+
+    const auto status = setup::status(spec);
+    INFO(status.graph_leftovers.summary());
+    REQUIRE(status.graph_leftovers.devices.size() == 1);
+    CHECK(status.graph_leftovers.devices[0].id == 1);
+    CHECK(status.graph_leftovers.devices[0].data >= Bytes::MiB(8));
+    CHECK(status.to_text().find("lvmkit-docker cleanup-leftovers") != std::string::npos);
+
+    // Refused while daemon.json selects the graph driver: its devices are live data.
+    CHECK(errc_of([&] { setup::remove_graph_leftovers(spec); }) == Errc::busy);
+    CHECK(thin_ids(pool) == 4);
+    // Refused while one is active (a Docker 24 still running).
+    write_file(daemon_json, "{\"storage-driver\": \"devmapper\"}\n");
+    CHECK(errc_of([&] { setup::remove_graph_leftovers(spec); }) == Errc::busy);
+    CHECK(thin_ids(pool) == 4);
+    {
+        // Forced, but the active device is open: deactivating it fails, nothing is deleted.
+        std::ifstream holder("/dev/mapper/lk-d1", std::ios::binary);
+        REQUIRE(holder.is_open());
+        setup::LeftoverCleanupOptions force;
+        force.force = true;
+        CHECK_THROWS_AS(setup::remove_graph_leftovers(spec, force), Error);
+        CHECK(thin_ids(pool) == 4);
+    }
+    must("dmsetup remove lk-d1");
+
+    const auto result = setup::remove_graph_leftovers(spec);
+    REQUIRE(result.removed.size() == 1);
+    CHECK(result.removed[0].id == 1);
+    CHECK(result.data_used_after.count() + Bytes::MiB(8).count() <=
+          result.data_used_before.count());
+    CHECK(result.kept.ambiguous == std::vector<std::uint64_t>{2});
+    CHECK(result.kept.unattributed == std::vector<std::uint64_t>{3});
+    CHECK(result.kept.containerd == std::vector<std::uint64_t>{4});
+    CHECK(thin_ids(pool) == 3);
+    // A re-run finds nothing of Docker's; the others stay.
+    CHECK(setup::remove_graph_leftovers(spec).removed.empty());
+    CHECK(thin_ids(pool) == 3);
+    sh("lvm vgremove -f lk; lvm pvremove " + disk.path());
+}
