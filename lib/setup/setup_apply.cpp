@@ -20,8 +20,8 @@
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 #include "setup/fast_status.hpp"
-#include "setup/grow_internal.hpp"
 #include "setup/graph_leftovers_internal.hpp"
+#include "setup/grow_internal.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
 
