@@ -162,6 +162,8 @@ void install_log_sink(const Invocation& inv) {
 // records every step for the JSON document.
 class ProgressView {
   public:
+    // Live (a ticking line) on a terminal; nullptr shows nothing.
+    explicit ProgressView(FILE* out) : ProgressView(out, out != nullptr && is_terminal(out)) {}
     ProgressView(FILE* out, bool live) : out_(out), live_(live && out != nullptr) {
         if (live_)
             ticker_ = std::thread([this] { tick(); });
@@ -324,6 +326,33 @@ int report_error(const Invocation& inv, const lvmkit::Error& e, int code) {
     return code;
 }
 
+// Progress of setup's and grow's steps goes to stdout, or to stderr when stdout carries the JSON
+// document.
+FILE* step_progress_stream(const Invocation& inv) {
+    return inv.quiet ? nullptr : (inv.json ? stderr : stdout);
+}
+
+// The JSON document of a command that runs steps: its plan (setup and grow), the steps as they
+// ran, the result (an error, or success with @p result_fields) and what follows it.
+std::string steps_document(const std::optional<std::string>& plan_json, const ProgressView& view,
+                           const std::string& result, const std::string& after = {}) {
+    return "{" + (plan_json ? "\"plan\":" + *plan_json + "," : std::string()) +
+           "\"steps\":" + steps_json(view.records()) + ",\"result\":" + result + after + "}\n";
+}
+
+std::string success_result(const std::string& fields) {
+    return "{\"ok\":true,\"exit_code\":0," + fields + "}";
+}
+
+// A step that failed: its exit code (what changed decides it), the document or the message.
+int report_step_error(const Invocation& inv, const std::optional<std::string>& plan_json,
+                      const ProgressView& view, const lvmkit::Error& e) {
+    const int code = exit_code_for(e, view.changed_anything());
+    if (inv.json)
+        std::cout << steps_document(plan_json, view, error_json(e, code));
+    return report_error(inv, e, code);
+}
+
 int run_plan(const Invocation& inv) {
     const setup::Plan plan = setup::plan(inv.spec);
     if (inv.json)
@@ -345,9 +374,7 @@ int run_setup(const Invocation& inv) {
                       << "}\n";
         return report_error(inv, e, kExitUsage);
     }
-    // Progress goes to stdout, or to stderr when stdout carries the JSON document.
-    FILE* progress_out = inv.quiet ? nullptr : (inv.json ? stderr : stdout);
-    ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
+    ProgressView view(step_progress_stream(inv));
     setup::ApplyOptions options;
     options.on_progress = [&view, &pause](const setup::Progress& p) {
         view(p);
@@ -374,12 +401,7 @@ int run_setup(const Invocation& inv) {
             result = setup::apply(inv.spec, options);
             return kExitOk;
         } catch (const lvmkit::Error& e) {
-            const int code = exit_code_for(e, view.changed_anything());
-            if (inv.json)
-                std::cout << "{\"plan\":" << (shown ? shown->to_json() : std::string("null"))
-                          << ",\"steps\":" << steps_json(view.records())
-                          << ",\"result\":" << error_json(e, code) << "}\n";
-            return report_error(inv, e, code);
+            return report_step_error(inv, shown ? shown->to_json() : "null", view, e);
         }
     };
     if (const int code = run(); code != kExitOk)
@@ -395,12 +417,12 @@ int run_setup(const Invocation& inv) {
     const setup::PoolStatus status =
         result.status ? std::move(*result.status) : setup::status(inv.spec);
     if (inv.json) {
-        std::cout << "{\"plan\":" << result.plan.to_json()
-                  << ",\"steps\":" << steps_json(view.records())
-                  << ",\"result\":{\"ok\":true,\"exit_code\":0,\"nothing_to_do\":"
-                  << (result.nothing_to_do ? "true" : "false")
-                  << ",\"duration_ms\":" << result.duration.count()
-                  << "},\"status\":" << status.to_json() << "}\n";
+        std::cout << steps_document(
+            result.plan.to_json(), view,
+            success_result(
+                "\"nothing_to_do\":" + std::string(result.nothing_to_do ? "true" : "false") +
+                ",\"duration_ms\":" + std::to_string(result.duration.count())),
+            ",\"status\":" + status.to_json());
         return kExitOk;
     }
     if (!inv.quiet) {
@@ -426,8 +448,7 @@ int run_grow(const Invocation& inv) {
     }
     if (const int code = confirm(inv, "grow the pool"); code != kExitOk)
         return code;
-    FILE* progress_out = inv.quiet ? nullptr : (inv.json ? stderr : stdout);
-    ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
+    ProgressView view(step_progress_stream(inv));
     setup::ApplyOptions options;
     options.on_progress = [&view](const setup::Progress& p) { view(p); };
     options.before_step = &StopBetweenSteps::check;
@@ -436,19 +457,14 @@ int run_grow(const Invocation& inv) {
     try {
         result = setup::grow(inv.spec, options);
     } catch (const lvmkit::Error& e) {
-        const int code = exit_code_for(e, view.changed_anything());
-        if (inv.json)
-            std::cout << "{\"plan\":" << plan.to_json()
-                      << ",\"steps\":" << steps_json(view.records())
-                      << ",\"result\":" << error_json(e, code) << "}\n";
-        return report_error(inv, e, code);
+        return report_step_error(inv, plan.to_json(), view, e);
     }
     const setup::PoolStatus status = setup::status(inv.spec);
     if (inv.json) {
-        std::cout << "{\"plan\":" << result.plan.to_json()
-                  << ",\"steps\":" << steps_json(view.records())
-                  << ",\"result\":{\"ok\":true,\"exit_code\":0,\"duration_ms\":"
-                  << result.duration.count() << "},\"status\":" << status.to_json() << "}\n";
+        std::cout << steps_document(
+            result.plan.to_json(), view,
+            success_result("\"duration_ms\":" + std::to_string(result.duration.count())),
+            ",\"status\":" + status.to_json());
     } else if (!inv.quiet) {
         std::cout << "Grow complete in " << seconds_text(result.duration) << ".\n\n"
                   << status.to_text();
@@ -494,8 +510,7 @@ int run_status(const Invocation& inv) {
 int run_teardown(const Invocation& inv) {
     if (const int code = confirm(inv, "remove the pool, its VG and PV labels"); code != kExitOk)
         return code;
-    FILE* progress_out = inv.quiet || inv.json ? nullptr : stdout;
-    ProgressView view(progress_out, progress_out != nullptr && is_terminal(progress_out));
+    ProgressView view(inv.quiet || inv.json ? nullptr : stdout);
     setup::TeardownOptions options;
     options.force = inv.force;
     options.on_progress = [&view](const setup::Progress& p) { view(p); };
@@ -508,17 +523,12 @@ int run_teardown(const Invocation& inv) {
     try {
         setup::teardown(inv.spec, options);
     } catch (const lvmkit::Error& e) {
-        const int code = exit_code_for(e, view.changed_anything());
-        if (inv.json)
-            std::cout << "{\"steps\":" << steps_json(view.records())
-                      << ",\"result\":" << error_json(e, code) << "}\n";
-        return report_error(inv, e, code);
+        return report_step_error(inv, std::nullopt, view, e);
     }
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     if (inv.json)
-        std::cout << "{\"steps\":" << steps_json(view.records())
-                  << ",\"result\":{\"ok\":true,\"exit_code\":0,\"duration_ms\":" << took.count()
-                  << "}}\n";
+        std::cout << steps_document(
+            std::nullopt, view, success_result("\"duration_ms\":" + std::to_string(took.count())));
     else if (!inv.quiet)
         std::cout << "Teardown complete in " << seconds_text(took) << ".\n";
     return kExitOk;
