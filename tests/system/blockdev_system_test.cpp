@@ -21,8 +21,10 @@
 #include "lvmkit/blockdev.hpp"
 #include "lvmkit/error.hpp"
 #include "system/fixtures.hpp"
+#include "system/shell_checks.hpp"
 
 using namespace lvmkit;
+using lvmkit::test::errc_of;
 using namespace lvmkit::blockdev;
 using lvmkit::test::LoopDevice;
 using lvmkit::test::run_command;
@@ -52,17 +54,6 @@ std::string sysfs(const std::string& name, const std::string& file) {
     std::string value;
     std::getline(in, value);
     return value;
-}
-
-Errc errc_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        INFO(e.what());
-        return e.errc();
-    }
-    FAIL("no lvmkit::Error thrown");
-    return Errc::invalid_argument;
 }
 
 std::string error_text(const std::function<void()>& action) {

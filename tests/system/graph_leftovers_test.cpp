@@ -13,36 +13,16 @@
 #include "lvmkit/graph_leftovers.hpp"
 #include "lvmkit/setup.hpp"
 #include "system/fixtures.hpp"
+#include "system/shell_checks.hpp"
 
 using namespace lvmkit;
 using namespace lvmkit::test;
 
 namespace {
 
-CommandResult sh(const std::string& command) {
-    return run_command({"/bin/sh", "-c", command});
-}
-
-void must(const std::string& command) {
-    const auto r = sh(command);
-    INFO(command << "\n" << r.output);
-    REQUIRE(r.exit_code == 0);
-}
-
 void write_file(const std::string& path, const std::string& text) {
     must("mkdir -p \"$(dirname '" + path + "')\"");
     std::ofstream(path, std::ios::binary) << text;
-}
-
-Errc errc_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        INFO(e.what());
-        return e.errc();
-    }
-    FAIL("no error");
-    return Errc::invalid_argument;
 }
 
 std::size_t thin_ids(const std::string& pool) {

@@ -16,6 +16,7 @@
 #include "system/cli_fixtures.hpp"
 #include "system/fixtures.hpp"
 #include "system/reliability_fixtures.hpp"
+#include "system/shell_checks.hpp"
 
 using namespace lvmkit;
 using namespace lvmkit::test;
@@ -25,16 +26,6 @@ namespace {
 constexpr std::uint64_t kDisk = 1ull << 30;
 constexpr const char* kThinSectors = "262144";  // 128 MiB thin devices
 constexpr const char* kWrittenMiB = "8";
-
-CommandResult sh(const std::string& command) {
-    return run_command({"/bin/sh", "-c", command});
-}
-
-void must(const std::string& command) {
-    const auto r = sh(command);
-    INFO(command << "\n" << r.output);
-    REQUIRE(r.exit_code == 0);
-}
 
 setup::ThinPoolSpec spec_for(const std::string& device, const ScratchDir& root,
                              const std::string& vg) {
