@@ -34,7 +34,8 @@ bench() { # name binary args...
 
 echo "=== GUEST kernel=$(uname -r) cpus=$(nproc) mem_kib=$(awk '/MemTotal/ {print $2}' /proc/meminfo)"
 echo "=== GUEST cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-bench lvm_seed "$build/bench/bench-lvm_seed" "${seed_growth[@]}"
+bench lvm_seed "$build/bench/bench-lvm_seed" "${seed_growth[@]}" \
+	--cli "$build/examples/lvmkit-docker/lvmkit-docker"
 bench lvm_seed_pvs "$build/bench/bench-lvm_seed" "${seed_pvs[@]}"
 bench pool_status "$build/bench/bench-pool_status" "${status[@]}"
 bench hot_paths "$build/bench/bench-hot_paths" --cli "$build/examples/lvmkit-docker/lvmkit-docker" \

@@ -5,12 +5,15 @@
 //           library equivalent of `lvmkit-docker setup`)
 //   manual  the seed's seven lvm commands as separate processes, as an administrator types them
 //   shell   one `lvm` shell fed the same seven commands on stdin
+//   cli     `lvmkit-docker setup --yes` (with --cli PATH: what an administrator runs), the same
+//           spec as the lvmkit peer's
 // Per round and peer: wall time, CPU time and peak RSS of the processes (wait4), and the reads and
 // writes the PVs saw (/sys/block/loopN/stat). Growth: each configuration FOREIGN:PVS adds FOREIGN
 // loop devices that LVM scans (half of them PVs of other VGs) and spreads the VG over PVS devices.
 // Needs root and device-mapper (tests/vm/run). Prints one "JSON {...}" line per measurement.
 //   bench-lvm_seed [--rounds N] [--warm-up 0|1] [--grid FOREIGN:PVS,...] [--size-mib MIB]
-//                  [--peers lvmkit,manual,shell]
+//                  [--peers lvmkit,manual,shell] [--cli PATH-OF-lvmkit-docker (adds peer cli)]
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -39,6 +42,7 @@ struct Options {
     std::vector<std::pair<std::size_t, std::size_t>> grid{{0, 1}};  // foreign devices : PVs
     std::uint64_t size_bytes = 4ull << 30;                          // of the whole VG
     std::vector<std::string> peers{"lvmkit", "manual", "shell"};
+    std::string cli;  // lvmkit-docker, for the cli peer
 };
 
 /// What one peer's setup cost.
@@ -77,8 +81,8 @@ void write_text(const std::string& path, const char* text) {
 
 class Runner {
   public:
-    Runner(std::string self, std::string profile_dir)
-        : self_(std::move(self)), profile_dir_(std::move(profile_dir)) {}
+    Runner(std::string self, std::string cli, std::string profile_dir)
+        : self_(std::move(self)), cli_(std::move(cli)), profile_dir_(std::move(profile_dir)) {}
 
     Measurement run_peer(const std::string& peer, const bench::Loops& pvs) {
         const auto devices = bench::paths_of(pvs);
@@ -93,6 +97,8 @@ class Runner {
             manual(devices, m);
         else if (peer == "shell")
             shell(devices, m);
+        else if (peer == "cli" && !cli_.empty())
+            cli(devices, m);
         else
             throw std::runtime_error("unknown peer " + peer);
         m.wall = bench::seconds_since(start);
@@ -116,6 +122,17 @@ class Runner {
         std::vector<std::string> argv{self_, "--child-setup", target_};
         argv.insert(argv.end(), devices.begin(), devices.end());
         account(bench::run(argv), "lvmkit setup::apply", m);
+    }
+
+    // The library's defaults are the CLI's; Docker 20.10 for the graph driver's daemon.json.
+    void cli(const std::vector<std::string>& devices, Measurement& m) {
+        std::vector<std::string> argv{
+            cli_, "setup", "--yes", "--quiet", "--root", target_, "--docker-version", "20.10.24"};
+        for (const auto& device : devices) {
+            argv.push_back("--device");
+            argv.push_back(device);
+        }
+        account(bench::run(argv), "lvmkit-docker setup", m);
     }
 
     void manual(const std::vector<std::string>& devices, Measurement& m) {
@@ -169,6 +186,7 @@ class Runner {
     std::string profile_path() const { return profile_dir_ + "/docker-thinpool.profile"; }
 
     std::string self_;
+    std::string cli_;
     std::string profile_dir_;
     std::string target_;
 };
@@ -260,6 +278,8 @@ Options parse(int argc, char** argv) {
             std::stringstream in(value);
             for (std::string p; std::getline(in, p, ',');)
                 o.peers.push_back(p);
+        } else if (key == "--cli") {
+            o.cli = value;
         } else if (key == "--grid") {
             o.grid.clear();
             std::stringstream in(value);
@@ -273,6 +293,8 @@ Options parse(int argc, char** argv) {
             throw std::runtime_error("unknown option " + key);
         }
     }
+    if (!o.cli.empty() && std::find(o.peers.begin(), o.peers.end(), "cli") == o.peers.end())
+        o.peers.push_back("cli");
     if (o.rounds < 1 || o.grid.empty() || o.peers.empty())
         throw std::runtime_error("nothing to measure");
     return o;
@@ -282,7 +304,7 @@ int measure(const Options& options, const std::string& self) {
     // The profile directory as LVM resolves it (LVM_SYSTEM_DIR); then the parent drops liblvm2cmd.
     const std::string profiles = lvmkit::lvm::Session().profile_dir();
     lvmkit::lvm::release_session();
-    Runner runner(self, profiles);
+    Runner runner(self, options.cli, profiles);
     bench::ForeignDevices foreign;
     for (const auto& [foreign_count, pv_count] : options.grid) {
         foreign.resize(foreign_count);

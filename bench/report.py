@@ -74,7 +74,8 @@ def setup_summaries(records):
     out = []
     for (foreign, pvs), rows in sorted(by_config.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         base = {r["round"]: r for r in rows if r["peer"] == "lvmkit"}
-        for peer in ("lvmkit", "manual", "shell"):
+        shell = {r["round"]: r for r in rows if r["peer"] == "shell"}
+        for peer in ("lvmkit", "cli", "manual", "shell"):
             mine = [r for r in rows if r["peer"] == peer]
             if not mine:
                 continue
@@ -91,6 +92,9 @@ def setup_summaries(records):
                 "pv_writes": summary([r["pv_writes"] for r in mine]),
                 "pv_write_kib": summary([r["pv_write_kib"] for r in mine]),
                 "ratio_to_lvmkit": summary(ratios),
+                # The shell's time over this peer's, round by round (> 1: this peer is faster).
+                "shell_over_peer": summary([shell[r["round"]]["wall_s"] / r["wall_s"]
+                                            for r in mine if r["round"] in shell]),
             })
     return out
 
@@ -118,6 +122,13 @@ def targets(setup, status):
             add(f"setup faster than {peer}", ratio, goal, met,
                 f"median of per-round ratios; medians {peer} {p['wall_s']['median']:.2f} s, "
                 f"lvmkit {lv['wall_s']['median']:.2f} s")
+    cli = find(setup, foreign=0, pvs=1, peer="cli")
+    shell = find(setup, foreign=0, pvs=1, peer="shell")
+    if cli and shell and cli["shell_over_peer"]:
+        ratio = cli["shell_over_peer"]["median"]
+        add("CLI setup at least the lvm shell's speed", ratio, 1.0, ratio >= 1.0,
+            f"median of per-round ratios shell / cli; medians shell {shell['wall_s']['median']:.2f} s, "
+            f"cli {cli['wall_s']['median']:.2f} s")
     usage = find(status, foreign=0, peer="lvmkit_usage")
     lvs = find(status, foreign=0, peer="lvs")
     if usage and lvs:
