@@ -19,7 +19,6 @@
 #include "lvmkit/dm.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
-#include "setup/graph_leftovers_internal.hpp"
 #include "setup/setup_internal.hpp"
 
 namespace lvmkit::setup::internal {
@@ -354,7 +353,6 @@ std::optional<SystemState> fast_noop_state(const ThinPoolSpec& spec, const FileW
             log(LogCategory::setup, LogLevel::debug, "setup: there is work; asking LVM");
             return std::nullopt;
         }
-        add_graph_leftovers_note(spec, state, built);
         if (plan != nullptr)
             *plan = std::move(built);
         log(LogCategory::setup, LogLevel::debug, "setup: nothing to do (read without LVM)");

@@ -20,7 +20,6 @@
 #include "lvmkit/error.hpp"
 #include "lvmkit/log.hpp"
 #include "setup/fast_status.hpp"
-#include "setup/graph_leftovers_internal.hpp"
 #include "setup/grow_internal.hpp"
 #include "setup/setup_internal.hpp"
 #include "setup/spare_leftover.hpp"
@@ -107,8 +106,6 @@ class Run {
         result.plan = fast       ? std::move(fast_plan)
                       : planner_ ? planner_(spec_, state_, writer_)
                                  : build_plan(spec_, state_, writer_);
-        if (!fast && !planner_)
-            add_graph_leftovers_note(spec_, state_, result.plan);
         log(LogCategory::setup, LogLevel::debug, "plan built");
         if (options_.on_plan && !options_.on_plan(result.plan)) {
             result.stopped = true;

@@ -510,6 +510,9 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
     if (spec.strict && !plan.warnings.empty())
         throw Error(Errc::insufficient_space, kPreflight, pool,
                     "strict mode refuses a plan with warnings", plan.warnings);
+    // Every setup plan (plan(), apply()'s, the hot path's) says what becomes of Docker's
+    // graph-driver devices; it reads the pool only where Docker's metadata directory exists.
+    add_graph_leftovers_note(spec, state, plan);
     return plan;
 }
 
@@ -549,9 +552,7 @@ Plan plan(const ThinPoolSpec& spec) {
     auto session = internal::session_for(spec);
     internal::check_file_kinds(spec, session.profile_dir(), writer);
     const auto state = internal::read_state(session, spec);
-    auto out = internal::build_plan(spec, state, writer);
-    internal::add_graph_leftovers_note(spec, state, out);
-    return out;
+    return internal::build_plan(spec, state, writer);
 }
 
 std::string Plan::to_text() const {
