@@ -75,6 +75,9 @@ struct WriteOptions {
     bool follow_symlink = false;
     /// Mode of a new file; an existing file keeps its own mode and owner.
     unsigned new_file_mode = 0644;
+    /// Create the file only: refuse (Errc::conflict) when it exists, and when another program
+    /// creates it while lvmkit writes, leave theirs (the move into place never replaces).
+    bool create_only = false;
 };
 
 /// What a write did, enough to undo it exactly.

@@ -181,13 +181,19 @@ enum class StepKind {
     /// apply() step, planned right after create_vg; last here because the values are an
     /// interface (append only).
     record_devices_file,
+    /// Setup in a snapshotter mode on a pool that holds thin devices (Docker's graph driver's
+    /// leftovers): containerd's devmapper snapshotter numbers its devices from 1 without asking
+    /// the pool, so before its first start setup creates its database, empty, with the id
+    /// counter at the pool's highest thin id. Planned last; done when the database exists (an
+    /// existing one is containerd's and never changed).
+    reserve_snapshotter_ids,
 };
 
 /// Every StepKind, in declaration order: apply()'s steps (`probe` .. `backup_graph_dir`), then
 /// teardown()'s (`remove_pool` .. `remove_daemon_config`), then grow()'s own (`grow_metadata`,
-/// `grow_data`; grow also runs `probe` .. `create_vg`), then `record_devices_file` (apply's, added
-/// later). For looking a step up by its name.
-inline constexpr std::array<StepKind, 20> all_step_kinds{
+/// `grow_data`; grow also runs `probe` .. `create_vg`), then `record_devices_file` and
+/// `reserve_snapshotter_ids` (apply's, added later). For looking a step up by its name.
+inline constexpr std::array<StepKind, 21> all_step_kinds{
     StepKind::probe,
     StepKind::wipe,
     StepKind::create_pv,
@@ -208,6 +214,7 @@ inline constexpr std::array<StepKind, 20> all_step_kinds{
     StepKind::grow_metadata,
     StepKind::grow_data,
     StepKind::record_devices_file,
+    StepKind::reserve_snapshotter_ids,
 };
 
 /// Whether @p kind is one of teardown()'s steps rather than one of apply()'s or grow()'s.

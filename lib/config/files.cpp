@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <memory>
@@ -233,10 +234,28 @@ void set_meta(int fd, const FileMeta& meta, bool set_owner, const std::string& h
         throw_errno("write file", host_path, "can not keep the file owner", errno);
 }
 
+/// Moves the temporary file to its name; with @p no_replace only while the name is free (a file
+/// another program made meanwhile is never replaced). RENAME_NOREPLACE, or where the filesystem
+/// lacks it a hard link, which fails on an existing name just as atomically.
+int move_into_place(int dir_fd, const std::string& temp_name, const std::string& name,
+                    bool no_replace) {
+    if (!no_replace)
+        return ::renameat(dir_fd, temp_name.c_str(), dir_fd, name.c_str());
+    if (::renameat2(dir_fd, temp_name.c_str(), dir_fd, name.c_str(), RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (::linkat(dir_fd, temp_name.c_str(), dir_fd, name.c_str(), 0) != 0)
+        return -1;
+    ::unlinkat(dir_fd, temp_name.c_str(), 0);
+    return 0;
+}
+
 /// temp file in the same directory, write, fsync, rename over @p host_path, fsync the directory.
 /// Returns true once the rename happened (so a failure after it is not "nothing changed").
 void atomic_replace(const std::string& host_path, std::string_view content, const FileMeta& meta,
-                    bool set_owner, const FileFaultHook& hook, bool& renamed) {
+                    bool set_owner, const FileFaultHook& hook, bool& renamed,
+                    bool no_replace = false) {
     renamed = false;
     const std::string dir = parent_of(host_path);
     Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -254,9 +273,14 @@ void atomic_replace(const std::string& host_path, std::string_view content, cons
             throw_errno("write file", host_path, "fsync of the temporary file failed", errno);
         if (int err = injected(hook, FileStep::rename, host_path))
             throw_errno("write file", host_path, "renaming the temporary file failed", err);
-        if (::renameat(dir_fd.get(), temp_name.c_str(), dir_fd.get(), base_of(host_path).c_str()) !=
-            0)
+        if (move_into_place(dir_fd.get(), temp_name, base_of(host_path), no_replace) != 0) {
+            if (errno == EEXIST && no_replace)
+                throw Error(Errc::conflict, "write file", host_path,
+                            "appeared while lvmkit wrote it; lvmkit creates this file only where "
+                            "there is none and leaves the other one as it is",
+                            {}, errno);
             throw_errno("write file", host_path, "renaming the temporary file failed", errno);
+        }
     } catch (...) {
         ::unlinkat(dir_fd.get(), temp_name.c_str(), 0);
         throw;
@@ -513,6 +537,10 @@ WriteResult FileWriter::write(std::string_view path, std::string_view content,
     if (existing.exists && !S_ISREG(existing.st.st_mode))
         internal::refuse_file_kind(result.host_path, existing.st.st_mode, "a regular file",
                                    "write file");
+    if (existing.exists && options.create_only)
+        throw Error(Errc::conflict, "write file", result.host_path,
+                    "exists; lvmkit creates this file only where there is none and leaves this "
+                    "one as it is");
     if (existing.exists) {
         result.previous_content = read_host_file(result.host_path, false);
         if (*result.previous_content == content)
@@ -544,7 +572,8 @@ WriteResult FileWriter::write(std::string_view path, std::string_view content,
                                   : FileMeta{static_cast<mode_t>(options.new_file_mode), 0, 0};
         bool renamed = false;
         try {
-            atomic_replace(result.host_path, content, meta, existing.exists, fault_hook_, renamed);
+            atomic_replace(result.host_path, content, meta, existing.exists, fault_hook_, renamed,
+                           options.create_only);
         } catch (const Error& failure) {
             if (!renamed)
                 throw;

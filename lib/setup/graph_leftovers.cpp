@@ -20,6 +20,7 @@
 #include "setup/graph_leftovers_internal.hpp"
 #include "setup/pool_contents_read.hpp"
 #include "setup/setup_internal.hpp"
+#include "setup/snapshotter_ids.hpp"
 
 namespace lvmkit::setup {
 namespace {
@@ -203,22 +204,28 @@ Advice graph_leftovers_advice(const ThinPoolSpec& spec, const GraphLeftovers& le
     return {"graph_driver_leftovers",
             leftovers.summary() +
                 ": Docker 25 and later can not read them (pull the images again); they hold "
-                "their space, and their ids, which containerd's snapshotter also numbers from 1, "
-                "until removed",
+                "their space until removed",
             cleanup_command(spec)};
 }
 
-std::string graph_leftovers_decision(const ThinPoolSpec& spec, const GraphLeftovers& leftovers) {
-    return "the pool keeps " + leftovers.summary() +
-           ": Docker 25 and later can not read them, so its images must be pulled again and "
-           "its containers created again; they stay (a way back to Docker 24) until `" +
-           cleanup_command(spec) +
-           "` removes exactly them. Until then containerd's snapshotter, which numbers its "
-           "devices from 1 without asking the pool, fails to create one on each id they hold "
+std::string graph_leftovers_decision(const ThinPoolSpec& spec, const GraphLeftovers& leftovers,
+                                     const std::optional<SnapshotterIds>& ids) {
+    std::string out = "the pool keeps " + leftovers.summary() +
+                      ": Docker 25 and later can not read them, so its images must be pulled "
+                      "again and its containers created again; they stay (a way back to Docker "
+                      "24) until `" +
+                      cleanup_command(spec) + "` removes exactly them";
+    if (ids && !ids->database_exists)
+        return out +
+               ". containerd's snapshotter, which numbers its devices without asking the "
+               "pool, starts after their ids (the last step)";
+    return out +
+           ". containerd's snapshotter, whose database exists already, numbers its "
+           "devices without asking the pool: it fails to create one on each id they hold "
            "(the pool refuses a taken id; containerd marks it faulty and takes the next)";
 }
 
-void add_graph_leftovers_note(const ThinPoolSpec& spec, const SystemState& state, Plan& plan) {
+void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& state, Plan& plan) {
     const auto* pool = state.pool();
     std::error_code ec;
     if (pool == nullptr || !state.pool_is_thin_pool() || !pool->active ||
@@ -226,14 +233,22 @@ void add_graph_leftovers_note(const ThinPoolSpec& spec, const SystemState& state
         !graph_leftovers_apply(spec))
         return;
     auto session = session_for(spec);
-    const auto leftovers = find_graph_leftovers(spec, read_pool_contents(spec, session, state.lvs));
-    if (!leftovers.note.empty())
+    const auto contents = read_pool_contents(spec, session, state.lvs);
+    const auto leftovers = find_graph_leftovers(spec, contents);
+    if (!leftovers.note.empty()) {
         plan.warnings.push_back(
             "Docker's devicemapper metadata is there, but lvmkit can not tell "
             "which of the pool's devices are its: " +
             leftovers.note);
-    else if (!leftovers.empty())
-        plan.decisions.push_back(graph_leftovers_decision(spec, leftovers));
+        return;
+    }
+    if (leftovers.empty())
+        return;
+    const auto ids =
+        snapshotter_ids(spec, contents, state.lvs, FileWriter(TargetRoot(spec.target_root)));
+    plan.decisions.push_back(graph_leftovers_decision(spec, leftovers, ids));
+    if (ids)
+        plan.steps.push_back(snapshotter_ids_step(*ids));
 }
 
 }  // namespace internal

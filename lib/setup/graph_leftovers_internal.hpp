@@ -6,6 +6,7 @@
 #include "lvmkit/pool_contents.hpp"
 #include "lvmkit/setup.hpp"
 #include "setup/setup_internal.hpp"
+#include "setup/snapshotter_ids.hpp"
 
 namespace lvmkit::setup::internal {
 
@@ -28,12 +29,14 @@ bool graph_leftovers_apply(const ThinPoolSpec& spec);
 /// status()'s advice for @p leftovers: what they are, the cleanup command.
 Advice graph_leftovers_advice(const ThinPoolSpec& spec, const GraphLeftovers& leftovers);
 
-/// The plan's note for a pool that holds @p leftovers: what becomes of them.
-std::string graph_leftovers_decision(const ThinPoolSpec& spec, const GraphLeftovers& leftovers);
+/// The plan's note for a pool that holds @p leftovers: what becomes of them, and of their ids
+/// for containerd's snapshotter (@p ids: its database to create, or one that exists).
+std::string graph_leftovers_decision(const ThinPoolSpec& spec, const GraphLeftovers& leftovers,
+                                     const std::optional<SnapshotterIds>& ids);
 
-/// Adds graph_leftovers_decision() to @p plan when the spec's existing, active pool holds
-/// leftovers (looked for only when Docker's devicemapper metadata directory exists, so a boot
-/// re-run on any other pool reads nothing more).
-void add_graph_leftovers_note(const ThinPoolSpec& spec, const SystemState& state, Plan& plan);
+/// When the spec's existing, active pool holds leftovers: adds graph_leftovers_decision() to
+/// @p plan, and the reserve_snapshotter_ids step (looked for only when Docker's devicemapper
+/// metadata directory exists, so a boot re-run on any other pool reads nothing more).
+void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& state, Plan& plan);
 
 }  // namespace lvmkit::setup::internal

@@ -21,7 +21,9 @@
 #include "lvmkit/log.hpp"
 #include "setup/fast_status.hpp"
 #include "setup/grow_internal.hpp"
+#include "setup/pool_contents_read.hpp"
 #include "setup/setup_internal.hpp"
+#include "setup/snapshotter_ids.hpp"
 #include "setup/spare_leftover.hpp"
 
 namespace lvmkit::setup {
@@ -255,6 +257,8 @@ class Run {
             case StepKind::grow_metadata:
             case StepKind::grow_data:
                 return grow_pool(kind);
+            case StepKind::reserve_snapshotter_ids:
+                return reserve_snapshotter_ids();
             case StepKind::remove_pool:
             case StepKind::remove_vg:
             case StepKind::remove_pv_labels:
@@ -451,6 +455,29 @@ class Run {
                                                  "rename failed", {}, errno);
                              }});
         }
+    }
+
+    // The pool's ids as they are now (the plan's may be older), into containerd's new database.
+    void reserve_snapshotter_ids() {
+        const auto ids = snapshotter_ids(spec_, read_pool_contents(spec_, session_, state_.lvs),
+                                         state_.lvs, writer_);
+        if (!ids)
+            throw Error(Errc::io_error, "reserve containerd's snapshotter ids",
+                        spec_.vg.str() + "/" + spec_.pool.str(),
+                        "the pool's thin ids can not be read now (they could at the plan)");
+        if (ids->database_exists)
+            return;  // containerd made it since the plan: its ids, never replaced
+        WriteResult written;
+        try {
+            written = internal::reserve_snapshotter_ids(writer_, *ids);
+        } catch (const Error& e) {
+            if (e.errc() != Errc::conflict)
+                throw;
+            note(std::string("containerd created its database meanwhile, left as it is: ") +
+                 e.what());
+            return;
+        }
+        undo_.push_back({"remove " + ids->database, [this, written] { writer_.undo(written); }});
     }
 
     // grow: lvextend of the metadata (LVM grows the spare along) or of the data, by what the

@@ -511,8 +511,9 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
         throw Error(Errc::insufficient_space, kPreflight, pool,
                     "strict mode refuses a plan with warnings", plan.warnings);
     // Every setup plan (plan(), apply()'s, the hot path's) says what becomes of Docker's
-    // graph-driver devices; it reads the pool only where Docker's metadata directory exists.
-    add_graph_leftovers_note(spec, state, plan);
+    // graph-driver devices and keeps containerd off their ids; it reads the pool only where
+    // Docker's metadata directory exists.
+    add_graph_leftovers_to_plan(spec, state, plan);
     return plan;
 }
 

@@ -52,6 +52,8 @@ const char* to_string(StepKind kind) noexcept {
             return "grow_metadata";
         case StepKind::grow_data:
             return "grow_data";
+        case StepKind::reserve_snapshotter_ids:
+            return "reserve_snapshotter_ids";
     }
     return "?";
 }
@@ -63,7 +65,7 @@ constexpr bool all_step_kinds_in_order() {
     for (std::size_t i = 0; i < all_step_kinds.size(); ++i)
         if (static_cast<std::size_t>(all_step_kinds[i]) != i)
             return false;
-    return all_step_kinds.back() == StepKind::record_devices_file;
+    return all_step_kinds.back() == StepKind::reserve_snapshotter_ids;
 }
 static_assert(all_step_kinds_in_order(), "all_step_kinds lists every StepKind in order");
 

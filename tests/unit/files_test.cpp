@@ -603,3 +603,47 @@ TEST_CASE("check_regular_file and check_directory name each kind, by stat alone"
         CHECK(deadline.elapsed_seconds() < 1.0);
     }
 }
+
+TEST_CASE("create_only never replaces a file, not even one made during the write",
+          "[config][files]") {
+    TempDir tmp;
+    const std::string host = tmp.path() + "/pool.db";
+    // Another program creates the file between lvmkit's check and its move into place.
+    auto racing = [&](FileStep at, const std::string&) {
+        if (at == FileStep::rename && !exists(host))
+            spit(host, "theirs");
+        return 0;
+    };
+    // The harm: an ordinary write replaces the file that appeared meanwhile.
+    FileWriter(TargetRoot(tmp.path()), racing).write("/pool.db", "ours");
+    CHECK(slurp(host) == "ours");
+    ::unlink(host.c_str());
+
+    WriteOptions options;
+    options.create_only = true;
+    options.keep_backup = false;
+    options.new_file_mode = 0600;
+    CHECK_THROWS_MATCHES(
+        FileWriter(TargetRoot(tmp.path()), racing).write("/pool.db", "ours", options), Error,
+        Catch::Predicate<Error>([](const Error& e) {
+            return e.errc() == Errc::conflict &&
+                   std::string(e.what()).find("appeared while") != std::string::npos;
+        }));
+    CHECK(slurp(host) == "theirs");
+    CHECK(entries(tmp.path()) == std::vector<std::string>{"pool.db"});  // no temporary file left
+
+    // One that exists before is refused without a write.
+    CHECK_THROWS_MATCHES(FileWriter(TargetRoot(tmp.path())).write("/pool.db", "ours", options),
+                         Error, Catch::Predicate<Error>([](const Error& e) {
+                             return e.errc() == Errc::conflict &&
+                                    std::string(e.what()).find("exists") != std::string::npos;
+                         }));
+    CHECK(slurp(host) == "theirs");
+
+    ::unlink(host.c_str());
+    const auto written = FileWriter(TargetRoot(tmp.path())).write("/pool.db", "ours", options);
+    CHECK(written.created);
+    CHECK(slurp(host) == "ours");
+    CHECK(mode_of(host) == 0600);
+    CHECK(entries(tmp.path()) == std::vector<std::string>{"pool.db"});
+}

@@ -243,7 +243,8 @@ TEST_CASE("setup: every step kind is listed once with a stable name", "[setup]")
                                             "remove_daemon_config",
                                             "grow_metadata",
                                             "grow_data",
-                                            "record_devices_file"});
+                                            "record_devices_file",
+                                            "reserve_snapshotter_ids"});
     for (const auto kind : all_step_kinds)
         CHECK(is_teardown_step(kind) == (std::string(to_string(kind)).rfind("remove_", 0) == 0));
 }
