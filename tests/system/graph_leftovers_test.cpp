@@ -3,12 +3,18 @@
 // containerd database: remove_graph_leftovers() refuses while daemon.json selects the graph
 // driver or one of them is active, removes nothing when deactivating one fails, and then deletes
 // exactly Docker's ids: the id containerd names too, the one nobody names and containerd's stay.
+// Setup for containerd's snapshotter on such a pool creates containerd's database numbering after
+// the pool's ids; a failed write takes the run back, an existing database is never changed.
+#include <unistd.h>
+
 #include <fstream>
+#include <sstream>
 #include <functional>
 #include <string>
 
 #include "catch_compat.hpp"
 
+#include "internal/snapshotter_database.hpp"
 #include "lvmkit/error.hpp"
 #include "lvmkit/graph_leftovers.hpp"
 #include "lvmkit/setup.hpp"
@@ -34,6 +40,13 @@ std::size_t thin_ids(const std::string& pool) {
     for (char c : r.output)
         lines += c == '\n' ? 1 : 0;
     return lines;
+}
+
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
 }
 
 }  // namespace
@@ -103,5 +116,59 @@ TEST_CASE("graph leftovers: only Docker's ids are deleted, after every refusal",
     // A re-run finds nothing of Docker's; the others stay.
     CHECK(setup::remove_graph_leftovers(spec).removed.empty());
     CHECK(thin_ids(pool) == 3);
+    sh("lvm vgremove -f lk; lvm pvremove " + disk.path());
+}
+
+TEST_CASE("graph leftovers: setup for containerd creates its database numbering past their ids",
+          "[system][contents][leftovers]") {
+    LoopDevice disk(1ull << 30, "leftovers-ids");
+    ScratchDir root;
+    setup::ThinPoolSpec spec;
+    spec.devices = {disk.path()};
+    spec.vg = VgName("lk");
+    spec.target_root = root.path();
+    spec.consumer = setup::Consumer::none;
+    setup::apply(spec);
+    const std::string pool = "lk-thinpool";
+    for (const char* id : {"1", "6"})
+        must("dmsetup message " + pool + " 0 'create_thin " + std::string(id) + "'");
+    const std::string docker = root.path() + "/var/lib/docker/devicemapper/metadata/";
+    write_file(docker + "base", "{\"device_id\":1,\"size\":10737418240,\"transaction_id\":1}");
+    write_file(docker + "9c2e", "{\"device_id\":6,\"size\":10737418240,\"transaction_id\":2}");
+
+    spec.consumer = setup::Consumer::containerd;
+    spec.containerd_config = "/etc/containerd/config.toml";
+    const std::string config = root.path() + spec.containerd_config;
+    const std::string db = root.path() + "/var/lib/containerd/devmapper/lk-thinpool.db";
+    const auto plan = setup::plan(spec);
+    INFO(plan.to_text());
+    REQUIRE(plan.steps.back().kind == setup::StepKind::reserve_snapshotter_ids);
+    CHECK_FALSE(plan.steps.back().done);
+    CHECK(plan.steps.back().description.find("numbering from 7") != std::string::npos);
+
+    // The database's directory is a file: the write fails, the run is taken back (config.toml
+    // not written), the file stays as it was.
+    write_file(root.path() + "/var/lib/containerd/devmapper", "not a directory");
+    CHECK_THROWS_AS(setup::apply(spec), Error);
+    CHECK(::access(config.c_str(), F_OK) != 0);
+    CHECK(read_bytes(root.path() + "/var/lib/containerd/devmapper") == "not a directory");
+    CHECK(thin_ids(pool) == 2);
+
+    must("rm " + root.path() + "/var/lib/containerd/devmapper");
+    setup::apply(spec);
+    const long page = ::sysconf(_SC_PAGESIZE);
+    CHECK(read_bytes(db) ==
+          internal::render_snapshotter_database(6, static_cast<std::uint32_t>(page)));
+    CHECK(read_bytes(config).find("lk-thinpool") != std::string::npos);
+    CHECK(setup::apply(spec).nothing_to_do);
+
+    // A database that is there (containerd's, after its first start) is left as it is.
+    write_file(db, "containerd's own");
+    const auto again = setup::plan(spec);
+    CHECK(again.steps.back().done);
+    CHECK(again.nothing_to_do());
+    CHECK(setup::apply(spec).nothing_to_do);
+    CHECK(read_bytes(db) == "containerd's own");
+    CHECK(thin_ids(pool) == 2);
     sh("lvm vgremove -f lk; lvm pvremove " + disk.path());
 }
