@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include "catch_compat.hpp"
