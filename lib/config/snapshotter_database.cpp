@@ -5,7 +5,7 @@
 #include "internal/snapshotter_database.hpp"
 
 #include <array>
-#include <cstring>
+#include <utility>
 
 #include "lvmkit/error.hpp"
 

@@ -215,14 +215,14 @@ std::string graph_leftovers_decision(const ThinPoolSpec& spec, const GraphLeftov
                       "again and its containers created again; they stay (a way back to Docker "
                       "24) until `" +
                       cleanup_command(spec) + "` removes exactly them";
-    if (ids && !ids->database_exists)
+    if (ids && (!ids->database_exists || ids->database_reserves))
         return out +
                ". containerd's snapshotter, which numbers its devices without asking the "
                "pool, starts after their ids (the last step)";
-    return out +
-           ". containerd's snapshotter, whose database exists already, numbers its "
-           "devices without asking the pool: it fails to create one on each id they hold "
-           "(the pool refuses a taken id; containerd marks it faulty and takes the next)";
+    return out + ". containerd's snapshotter" + (ids ? ", whose database exists already," : "") +
+           " numbers its devices without asking the pool: it fails to create one on each id "
+           "they hold (the pool refuses a taken id; containerd marks it faulty and takes the "
+           "next)";
 }
 
 void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& state, Plan& plan) {

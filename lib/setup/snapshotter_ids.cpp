@@ -21,14 +21,25 @@ std::string database_path(const ThinPoolSpec& spec) {
     return config.root_path + "/" + config.pool_name + ".db";
 }
 
-bool exists_under_root(const FileWriter& writer, const std::string& path) {
-    struct stat st {};
-    return ::lstat(writer.root().resolve(path).c_str(), &st) == 0;
-}
-
 std::uint32_t page_size() {
     const long size = ::sysconf(_SC_PAGESIZE);  // what bbolt's Open uses for a new file
     return size > 0 ? static_cast<std::uint32_t>(size) : 4096;
+}
+
+std::string database_content(std::uint64_t highest_taken) {
+    return lvmkit::internal::render_snapshotter_database(highest_taken, page_size());
+}
+
+// Whether the database is there, and whether it is the one this step writes (a regular file of
+// that size is read; containerd's own, which grows, is not).
+void look_at_database(const FileWriter& writer, SnapshotterIds& ids) {
+    struct stat st {};
+    if (::lstat(writer.root().resolve(ids.database).c_str(), &st) != 0)
+        return;
+    ids.database_exists = true;
+    const std::string expected = database_content(ids.highest_taken);
+    if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) == expected.size())
+        ids.database_reserves = writer.read(ids.database) == expected;
 }
 
 }  // namespace
@@ -50,11 +61,16 @@ std::optional<SnapshotterIds> snapshotter_ids(const ThinPoolSpec& spec,
     SnapshotterIds ids;
     ids.database = database_path(spec);
     ids.highest_taken = highest;
-    ids.database_exists = exists_under_root(writer, ids.database);
+    look_at_database(writer, ids);
     return ids;
 }
 
 Step snapshotter_ids_step(const SnapshotterIds& ids) {
+    if (ids.database_reserves)
+        return {StepKind::reserve_snapshotter_ids,
+                "containerd's devmapper snapshotter database " + ids.database + " numbers from " +
+                    std::to_string(ids.highest_taken + 1) + ", past the pool's thin ids",
+                true};
     if (ids.database_exists)
         return {StepKind::reserve_snapshotter_ids,
                 "containerd's devmapper snapshotter database " + ids.database +

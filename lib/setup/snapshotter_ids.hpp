@@ -22,6 +22,7 @@ struct SnapshotterIds {
     std::string database;             ///< `<root_path>/<pool_name>.db`, inside the target root
     std::uint64_t highest_taken = 0;  ///< the pool's highest thin id, LVM's or a runtime's
     bool database_exists = false;     ///< containerd (or an earlier run) made it: left as it is
+    bool database_reserves = false;   ///< it is the one this step writes (an earlier run's)
 };
 
 /// What the pool's contents ask for: std::nullopt when its thin ids are not known (its metadata

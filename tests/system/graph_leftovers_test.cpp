@@ -160,12 +160,17 @@ TEST_CASE("graph leftovers: setup for containerd creates its database numbering 
     CHECK(read_bytes(db) ==
           internal::render_snapshotter_database(6, static_cast<std::uint32_t>(page)));
     CHECK(read_bytes(config).find("lk-thinpool") != std::string::npos);
+    const auto reserved = setup::plan(spec);
+    CHECK(reserved.steps.back().done);
+    CHECK(reserved.steps.back().description.find("numbers from 7") != std::string::npos);
     CHECK(setup::apply(spec).nothing_to_do);
 
     // A database that is there (containerd's, after its first start) is left as it is.
     write_file(db, "containerd's own");
     const auto again = setup::plan(spec);
     CHECK(again.steps.back().done);
+    CHECK(again.steps.back().description.find("leaves it as it is") != std::string::npos);
+    CHECK(again.to_text().find("whose database exists already") != std::string::npos);
     CHECK(again.nothing_to_do());
     CHECK(setup::apply(spec).nothing_to_do);
     CHECK(read_bytes(db) == "containerd's own");
