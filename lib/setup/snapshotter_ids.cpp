@@ -90,9 +90,7 @@ WriteResult reserve_snapshotter_ids(const FileWriter& writer, const SnapshotterI
     options.create_only = true;
     options.keep_backup = false;
     options.new_file_mode = 0600;
-    return writer.write(
-        ids.database, lvmkit::internal::render_snapshotter_database(ids.highest_taken, page_size()),
-        options);
+    return writer.write(ids.database, database_content(ids.highest_taken), options);
 }
 
 }  // namespace lvmkit::setup::internal
