@@ -49,18 +49,24 @@ std::string read_bytes(const std::string& path) {
     return out.str();
 }
 
-}  // namespace
-
-TEST_CASE("graph leftovers: only Docker's ids are deleted, after every refusal",
-          "[system][contents][leftovers]") {
-    LoopDevice disk(1ull << 30, "leftovers");
-    ScratchDir root;
+// A pool on @p disk (VG lk) under @p root, no runtime's files: the devices come from dm messages.
+setup::ThinPoolSpec pool_without_consumer(const LoopDevice& disk, const ScratchDir& root) {
     setup::ThinPoolSpec spec;
     spec.devices = {disk.path()};
     spec.vg = VgName("lk");
     spec.target_root = root.path();
     spec.consumer = setup::Consumer::none;
     setup::apply(spec);
+    return spec;
+}
+
+}  // namespace
+
+TEST_CASE("graph leftovers: only Docker's ids are deleted, after every refusal",
+          "[system][contents][leftovers]") {
+    LoopDevice disk(1ull << 30, "leftovers");
+    ScratchDir root;
+    auto spec = pool_without_consumer(disk, root);
     const std::string pool = "lk-thinpool";
     // Docker's base device (id 1, 8 MiB written) and a layer (2); a device nobody names (3);
     // containerd's (4), whose database also names 2 (a faulty record after a collision).
@@ -123,12 +129,7 @@ TEST_CASE("graph leftovers: setup for containerd creates its database numbering 
           "[system][contents][leftovers]") {
     LoopDevice disk(1ull << 30, "leftovers-ids");
     ScratchDir root;
-    setup::ThinPoolSpec spec;
-    spec.devices = {disk.path()};
-    spec.vg = VgName("lk");
-    spec.target_root = root.path();
-    spec.consumer = setup::Consumer::none;
-    setup::apply(spec);
+    auto spec = pool_without_consumer(disk, root);
     const std::string pool = "lk-thinpool";
     for (const char* id : {"1", "6"})
         must("dmsetup message " + pool + " 0 'create_thin " + std::string(id) + "'");
