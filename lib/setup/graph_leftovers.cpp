@@ -225,7 +225,8 @@ std::string graph_leftovers_decision(const ThinPoolSpec& spec, const GraphLeftov
            "next)";
 }
 
-void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& state, Plan& plan) {
+void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& state,
+                                 const FileWriter& writer, Plan& plan) {
     const auto* pool = state.pool();
     std::error_code ec;
     if (pool == nullptr || !state.pool_is_thin_pool() || !pool->active ||
@@ -244,8 +245,7 @@ void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& st
     }
     if (leftovers.empty())
         return;
-    const auto ids =
-        snapshotter_ids(spec, contents, state.lvs, FileWriter(TargetRoot(spec.target_root)));
+    const auto ids = snapshotter_ids(spec, contents, state.lvs, writer);
     plan.decisions.push_back(graph_leftovers_decision(spec, leftovers, ids));
     if (ids)
         plan.steps.push_back(snapshotter_ids_step(*ids));

@@ -36,7 +36,9 @@ std::string graph_leftovers_decision(const ThinPoolSpec& spec, const GraphLeftov
 
 /// When the spec's existing, active pool holds leftovers: adds graph_leftovers_decision() to
 /// @p plan, and the reserve_snapshotter_ids step (looked for only when Docker's devicemapper
-/// metadata directory exists, so a boot re-run on any other pool reads nothing more).
-void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& state, Plan& plan);
+/// metadata directory exists, so a boot re-run on any other pool reads nothing more). @p writer
+/// is the plan's, under the spec's target root.
+void add_graph_leftovers_to_plan(const ThinPoolSpec& spec, const SystemState& state,
+                                 const FileWriter& writer, Plan& plan);
 
 }  // namespace lvmkit::setup::internal

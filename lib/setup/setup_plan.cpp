@@ -513,7 +513,7 @@ Plan build_plan(const ThinPoolSpec& spec, const SystemState& state, const FileWr
     // Every setup plan (plan(), apply()'s, the hot path's) says what becomes of Docker's
     // graph-driver devices and keeps containerd off their ids; it reads the pool only where
     // Docker's metadata directory exists.
-    add_graph_leftovers_to_plan(spec, state, plan);
+    add_graph_leftovers_to_plan(spec, state, writer, plan);
     return plan;
 }
 
